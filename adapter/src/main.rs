@@ -1,0 +1,84 @@
+//! `ecb`: the ECB local server.
+
+use clap::{Parser, Subcommand};
+use ecb_engine::Settings;
+
+/// ECB, the Enterprise Chat Bridge: pushes chat messages between your backend
+/// and your web clients (Socket.IO, WebSocket, REST).
+#[derive(Parser)]
+#[command(name = "ecb", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve ECB in front of your backend (settings from ECB_* variables; flags override).
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Run ECB with a built-in demo backend, users and threads: no setup needed.
+    Demo {
+        #[command(flatten)]
+        settings: Settings,
+        /// Where the demo backend listens.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        backend_listen: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("ecb: {error:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { settings } => {
+            let server = ecb_adapter::start(&settings).await?;
+            println!("ECB listening on {}", server.url());
+            shutdown_signal().await;
+            server.stop().await;
+        }
+        Command::Demo {
+            settings,
+            backend_listen,
+        } => {
+            let demo = ecb_adapter::demo::start(settings, &backend_listen).await?;
+            println!("{}", demo.banner());
+            shutdown_signal().await;
+            demo.server.stop().await;
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}

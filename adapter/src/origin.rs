@@ -1,0 +1,45 @@
+//! Browser origins: CORS for REST, and the same rule for WebSocket upgrades.
+//! A request without `Origin` (a server, a native app) passes; a browser from
+//! an origin not in `ECB_ALLOWED_ORIGINS` gets 403.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::AppState;
+use crate::rest::envelope_response;
+
+/// Refuses requests from foreign origins before any handler runs.
+pub async fn check_origin(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let allowed = &app.engine.config().allowed_origins;
+    if let Some(origin) = request.headers().get(header::ORIGIN)
+        && !allowed.is_empty()
+        && !allowed
+            .iter()
+            .any(|a| a.as_bytes() == origin.as_bytes() || a == "*")
+    {
+        let error = ecb_engine::EcbError::forbidden("origin not allowed");
+        return envelope_response(StatusCode::FORBIDDEN, &Err(error)).into_response();
+    }
+    next.run(request).await
+}
+
+/// CORS headers for the allowed origins (any, when none are configured).
+pub fn cors(allowed: &[String]) -> CorsLayer {
+    let origins = if allowed.is_empty() || allowed.iter().any(|a| a == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            allowed
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600))
+}

@@ -1,0 +1,119 @@
+//! Building and running the local server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use ecb_engine::backend::HttpBackend;
+use ecb_engine::store::MemoryStore;
+use ecb_engine::{Engine, Settings};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::{AppState, LocalHub, origin, rest, ws};
+
+/// How long shutdown waits for connections to close and pushes to drain.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A local server running in the background.
+pub struct RunningServer {
+    /// The address it listens on (the port is real when 0 was asked for).
+    pub addr: SocketAddr,
+    state: AppState,
+    serving: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state, for embedding and tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Closes every connection (1001) and stops serving, waiting at most a
+    /// few seconds for in-flight work.
+    pub async fn stop(self) {
+        self.state.shutdown.cancel();
+        self.state.tasks.close();
+        let drained = async {
+            let _ = self.serving.await;
+            self.state.tasks.wait().await;
+        };
+        if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
+            tracing::warn!("shutdown: gave up waiting for connections to close");
+        }
+    }
+}
+
+/// Starts a local server with the embedded (in-memory) store.
+pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
+    let config = settings.resolve()?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("ECB_LISTEN: cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let hub = Arc::new(LocalHub::new());
+    let backend = Arc::new(HttpBackend::new(&config)?);
+    let engine = Arc::new(Engine::new(
+        config,
+        Arc::new(MemoryStore::new()),
+        hub.clone(),
+        backend,
+    ));
+    let state = AppState {
+        engine,
+        hub,
+        endpoint: format!("http://{addr}"),
+        shutdown: CancellationToken::new(),
+        tasks: TaskTracker::new(),
+    };
+    let app = router(state.clone());
+    let shutdown = state.shutdown.clone();
+    let serving = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "server stopped");
+        }
+    });
+    tracing::info!(%addr, "ECB listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        serving,
+    })
+}
+
+/// Every route of the local server.
+fn router(state: AppState) -> Router {
+    let config = state.engine.config();
+    let body_limit = ws::hard_message_limit(config.max_payload);
+    Router::new()
+        .route("/healthz", get(rest::healthz))
+        .route("/ws", get(ws::upgrade))
+        .route("/v1/server/publish", post(rest::publish))
+        .route(
+            "/v1/server/threads/{thread_id}/presence",
+            get(rest::presence),
+        )
+        .route("/v1/server/disconnectUser", post(rest::disconnect_user))
+        .route("/v1/{action}", post(rest::operation))
+        .fallback(rest::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::check_origin,
+        ))
+        .layer(origin::cors(&config.allowed_origins))
+        .with_state(state)
+}

@@ -1,0 +1,37 @@
+//! What every handler of the local server shares.
+
+use std::sync::Arc;
+
+use ecb_engine::Engine;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::LocalHub;
+
+/// The local server's shared state: the engine, the sockets it pushes to, and
+/// the shutdown signal long-lived connections listen for.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub hub: Arc<LocalHub>,
+    /// This server's Management API base URL: connection records carry it so
+    /// pushes find the process that holds the socket.
+    pub endpoint: String,
+    /// Cancelled on SIGTERM/Ctrl-C: connections close with 1001 "going away".
+    pub shutdown: CancellationToken,
+    /// Tracks connection tasks and deferred pushes so shutdown can wait for them.
+    pub tasks: TaskTracker,
+}
+
+impl AppState {
+    /// Delivers an operation's pushes in the background, tracked for shutdown.
+    pub fn deliver_later(&self, pushes: ecb_engine::Pushes) {
+        if pushes.is_empty() {
+            return;
+        }
+        let engine = self.engine.clone();
+        self.tasks.spawn(async move {
+            pushes.deliver(&engine).await;
+        });
+    }
+}

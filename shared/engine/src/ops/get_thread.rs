@@ -1,0 +1,34 @@
+//! getThread: a thread and its messages; the caller's connection joins its
+//! channel and from then on receives its pushes.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Outcome, parse, to_value, with_user};
+use crate::ports::{BackendCall, BackendOperation};
+use crate::{Caller, Engine};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    thread_token: String,
+}
+
+pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
+    let Payload { thread_token } = parse(payload.clone())?;
+    let thread = engine.authorize_thread(caller, &thread_token)?;
+    let mut body = with_user(payload, caller);
+    body["threadId"] = Value::from(thread.thread_id.clone());
+    let answer = engine
+        .backend
+        .call(BackendCall {
+            operation: BackendOperation::GetThread,
+            user_token: Some(&caller.user_token),
+            body,
+            idempotency_key: None,
+        })
+        .await?;
+    let found = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
+    let joined = engine.join_channel(caller, &thread.thread_id).await?;
+    Ok((to_value(&found)?, joined))
+}

@@ -1,0 +1,70 @@
+//! sendMessage, in PROTOCOL.md's order: verify, check membership, have the
+//! backend store it, ack the author with the stored message, then push it to
+//! every other connection in the thread. Typing skips the backend.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Outcome, parse, to_value, with_user};
+use crate::engine::store_failure;
+use crate::fanout::Pushes;
+use crate::ports::{BackendCall, BackendOperation};
+use crate::protocol::models::OutgoingMessage;
+use crate::{Caller, EcbError, Engine, PushEvent};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    thread_token: String,
+    message: OutgoingMessage,
+}
+
+pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
+    let Payload {
+        thread_token,
+        message,
+    } = parse(payload.clone())?;
+    let thread = engine.authorize_thread(caller, &thread_token)?;
+    message.validate()?;
+    if message.is_typing() {
+        let members = engine
+            .store
+            .members(&thread.thread_id)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        let event = PushEvent::Typing {
+            thread_id: thread.thread_id,
+            user_id: caller.user.user_id.clone(),
+            typing: message.data.as_bool().unwrap_or(false),
+        };
+        return Ok((
+            json!({}),
+            Pushes::one(members, caller.connection_id(), event),
+        ));
+    }
+    let mut body = with_user(payload, caller);
+    body["threadId"] = Value::from(thread.thread_id.clone());
+    let answer = engine
+        .backend
+        .call(BackendCall {
+            operation: BackendOperation::AddThreadMessage,
+            user_token: Some(&caller.user_token),
+            body,
+            idempotency_key: message.client_message_id.as_deref(),
+        })
+        .await?;
+    let stored = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
+    let Some(ack) = stored.messages.first() else {
+        return Err(EcbError::backend_invalid(
+            "backend addThreadMessage returned no message",
+        ));
+    };
+    let pushes = engine
+        .message_pushes(
+            &thread.thread_id,
+            std::slice::from_ref(ack),
+            caller.connection_id(),
+        )
+        .await?;
+    Ok((to_value(ack)?, pushes))
+}

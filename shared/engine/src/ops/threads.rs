@@ -1,0 +1,165 @@
+//! What the thread operations share: membership checks, checking the threads
+//! the backend returns, and joining or leaving a thread's channel.
+
+use serde_json::Value;
+
+use crate::engine::store_failure;
+use crate::fanout::Pushes;
+use crate::protocol::models::{Thread, ThreadAndMessages};
+use crate::tokens::ThreadClaims;
+use crate::{Caller, EcbError, Engine, PushEvent};
+
+impl Engine {
+    /// Verifies a threadToken and, while `blockNonMembers` is on, that the
+    /// caller is among its members. Runs before any backend call.
+    pub(crate) fn authorize_thread(
+        &self,
+        caller: &Caller,
+        thread_token: &str,
+    ) -> Result<ThreadClaims, EcbError> {
+        let claims = self.tokens.thread(thread_token)?;
+        if self.config.block_non_members && !claims.member_ids.contains(&caller.user.user_id) {
+            return Err(EcbError::forbidden("you are not a member of this thread"));
+        }
+        Ok(claims)
+    }
+
+    /// A thread from the backend must carry a threadToken that verifies and
+    /// names the same thread.
+    pub(crate) fn check_thread(&self, thread: &Thread) -> Result<(), EcbError> {
+        let claims = self.tokens.thread(&thread.thread_token).map_err(|e| {
+            EcbError::backend_invalid(format!("backend thread's threadToken: {}", e.message))
+        })?;
+        if claims.thread_id != thread.thread_id {
+            return Err(EcbError::backend_invalid(
+                "backend thread's threadToken names another thread",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads and checks a threadAndMessages answer; `expected` is the thread
+    /// the caller asked about, when it named one.
+    pub(crate) fn check_thread_and_messages(
+        &self,
+        answer: Value,
+        expected: Option<&str>,
+    ) -> Result<ThreadAndMessages, EcbError> {
+        let found: ThreadAndMessages = serde_json::from_value(answer)
+            .map_err(|e| EcbError::backend_invalid(format!("backend threadAndMessages: {e}")))?;
+        self.check_thread(&found.thread)?;
+        if let Some(expected) = expected
+            && found.thread.thread_id != expected
+        {
+            return Err(EcbError::backend_invalid(
+                "backend answered about another thread",
+            ));
+        }
+        if let Some(stray) = found
+            .messages
+            .iter()
+            .find(|m| m.thread_id != found.thread.thread_id)
+        {
+            return Err(EcbError::backend_invalid(format!(
+                "backend message {} belongs to another thread",
+                stray.message_id
+            )));
+        }
+        Ok(found)
+    }
+
+    /// Adds the caller's connection to a thread's channel; announces the user
+    /// to the channel if this is their first connection in it.
+    pub(crate) async fn join_channel(
+        &self,
+        caller: &Caller,
+        thread_id: &str,
+    ) -> Result<Pushes, EcbError> {
+        let Some(me) = &caller.connection else {
+            return Ok(Pushes::none());
+        };
+        let members = self
+            .store
+            .members(thread_id)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if members.iter().any(|m| m.connection_id == me.connection_id) {
+            return Ok(Pushes::none());
+        }
+        let was_online = members.iter().any(|m| m.user_id == me.user_id);
+        self.store
+            .join(thread_id, me)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if was_online {
+            return Ok(Pushes::none());
+        }
+        let event = PushEvent::Presence {
+            thread_id: thread_id.to_owned(),
+            user_id: me.user_id.clone(),
+            online: true,
+        };
+        Ok(Pushes::one(members, None, event))
+    }
+
+    /// Removes the caller's connection from a channel; announces the user as
+    /// offline there if it was their last connection in it.
+    pub(crate) async fn leave_channel(
+        &self,
+        caller: &Caller,
+        thread_id: &str,
+    ) -> Result<Pushes, EcbError> {
+        let Some(me) = &caller.connection else {
+            return Ok(Pushes::none());
+        };
+        let left = self
+            .store
+            .leave(thread_id, &me.connection_id)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if !left {
+            return Ok(Pushes::none());
+        }
+        let members = self
+            .store
+            .members(thread_id)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        if members.iter().any(|m| m.user_id == me.user_id) {
+            return Ok(Pushes::none());
+        }
+        let event = PushEvent::Presence {
+            thread_id: thread_id.to_owned(),
+            user_id: me.user_id.clone(),
+            online: false,
+        };
+        Ok(Pushes::one(members, None, event))
+    }
+
+    /// Pushes stored messages to a channel, skipping the connection that sent them.
+    pub(crate) async fn message_pushes(
+        &self,
+        thread_id: &str,
+        messages: &[crate::protocol::models::ThreadMessage],
+        except: Option<&str>,
+    ) -> Result<Pushes, EcbError> {
+        if messages.is_empty() {
+            return Ok(Pushes::none());
+        }
+        let members = self
+            .store
+            .members(thread_id)
+            .await
+            .map_err(|e| store_failure(&e))?;
+        Ok(messages.iter().fold(Pushes::none(), |pushes, message| {
+            pushes.then(Pushes::one(
+                members.clone(),
+                except,
+                PushEvent::Message {
+                    thread_id: thread_id.to_owned(),
+                    message: message.clone(),
+                },
+            ))
+        }))
+    }
+}

@@ -1,0 +1,244 @@
+//! Token verification: RS256 only, public keys only, chosen by `kid`.
+//!
+//! Every token the engine accepts passes through [`TokenVerifier`]. It refuses
+//! any other algorithm before looking at a key, so `alg: none` and HS256
+//! "signed" with the public key fail the same way as a forged signature.
+
+use std::path::{Path, PathBuf};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::EcbError;
+use crate::config::{ConfigError, EngineConfig};
+use crate::protocol::models::User;
+
+/// One public key, with the id a token's `kid` names it by.
+#[derive(Clone)]
+struct NamedKey {
+    kid: Option<String>,
+    key: DecodingKey,
+}
+
+/// The public keys ECB trusts; several at once so keys can be rotated.
+#[derive(Clone, Default)]
+pub struct KeySet {
+    keys: Vec<NamedKey>,
+}
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<_> = self
+            .keys
+            .iter()
+            .map(|k| k.kid.as_deref().unwrap_or("-"))
+            .collect();
+        f.debug_struct("KeySet").field("kids", &ids).finish()
+    }
+}
+
+impl KeySet {
+    /// Loads the keys of `ECB_PUBLIC_KEY_FILE` (id = file stem) and
+    /// `ECB_PUBLIC_KEY` (no id); at least one key is required.
+    pub fn load(files: &[PathBuf], pem_text: Option<&str>) -> Result<Self, ConfigError> {
+        let mut keys = Vec::new();
+        for path in files.iter().filter(|p| !p.as_os_str().is_empty()) {
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError::invalid("ECB_PUBLIC_KEY_FILE", format!("{}: {e}", path.display()))
+            })?;
+            let key = DecodingKey::from_rsa_pem(&pem).map_err(|e| {
+                ConfigError::invalid("ECB_PUBLIC_KEY_FILE", format!("{}: {e}", path.display()))
+            })?;
+            keys.push(NamedKey {
+                kid: key_id(path),
+                key,
+            });
+        }
+        if let Some(text) = pem_text.filter(|t| !t.trim().is_empty()) {
+            for block in pem_blocks(text) {
+                let key = DecodingKey::from_rsa_pem(block.as_bytes())
+                    .map_err(|e| ConfigError::invalid("ECB_PUBLIC_KEY", e.to_string()))?;
+                keys.push(NamedKey { kid: None, key });
+            }
+        }
+        if keys.is_empty() {
+            return Err(ConfigError::Missing(
+                "ECB_PUBLIC_KEY_FILE or ECB_PUBLIC_KEY",
+            ));
+        }
+        Ok(Self { keys })
+    }
+
+    /// The keys to try for a token: the one its `kid` names, else the unnamed ones.
+    fn candidates<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a DecodingKey> {
+        let named = kid.filter(|kid| self.keys.iter().any(|k| k.kid.as_deref() == Some(*kid)));
+        self.keys
+            .iter()
+            .filter(move |k| match (named, kid) {
+                (Some(kid), _) => k.kid.as_deref() == Some(kid),
+                (None, Some(_)) => k.kid.is_none(),
+                (None, None) => true,
+            })
+            .map(|k| &k.key)
+    }
+}
+
+fn key_id(path: &Path) -> Option<String> {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+}
+
+/// Splits PEM text that may hold several keys (an environment variable can
+/// carry a rotation pair).
+fn pem_blocks(text: &str) -> Vec<String> {
+    const END: &str = "-----END PUBLIC KEY-----";
+    let mut blocks: Vec<String> = text
+        .split_inclusive(END)
+        .map(str::trim)
+        .filter(|block| block.contains("-----BEGIN"))
+        .map(str::to_owned)
+        .collect();
+    if blocks.is_empty() {
+        blocks.push(text.to_owned());
+    }
+    blocks
+}
+
+/// What a userToken says about its holder.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserClaims {
+    pub user_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub data: Option<Value>,
+    pub exp: u64,
+}
+
+impl UserClaims {
+    /// The caller as the backend's `user` model.
+    pub fn to_user(&self) -> User {
+        User {
+            user_id: self.user_id.clone(),
+            display_name: self.display_name.clone(),
+            data: self.data.clone(),
+            extra: Default::default(),
+        }
+    }
+}
+
+/// What a threadToken says: which thread, and who belongs to it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadClaims {
+    pub thread_id: String,
+    pub member_ids: Vec<String>,
+    pub exp: u64,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServerClaims {
+    scope: String,
+}
+
+/// Verifies the three kinds of token against the configured keys and claims.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    keys: KeySet,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    /// Builds the verifier for a configuration.
+    pub fn new(config: &EngineConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.algorithms = vec![Algorithm::RS256];
+        validation.leeway = config.token_leeway.as_secs();
+        validation.validate_nbf = true;
+        let mut required = vec!["exp"];
+        if let Some(issuer) = &config.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        match &config.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Self {
+            keys: config.keys.clone(),
+            validation,
+        }
+    }
+
+    /// The leeway granted on `exp`, so a connection's later checks agree with
+    /// the verification it had at connect time.
+    pub fn leeway_s(&self) -> u64 {
+        self.validation.leeway
+    }
+
+    /// Verifies a userToken.
+    pub fn user(&self, token: &str) -> Result<UserClaims, EcbError> {
+        let claims: UserClaims = self.verify(token, "userToken")?;
+        if claims.user_id.is_empty() {
+            return Err(EcbError::unauthorized("userToken has an empty userId"));
+        }
+        Ok(claims)
+    }
+
+    /// Verifies a threadToken.
+    pub fn thread(&self, token: &str) -> Result<ThreadClaims, EcbError> {
+        let claims: ThreadClaims = self.verify(token, "threadToken")?;
+        if claims.thread_id.is_empty() {
+            return Err(EcbError::unauthorized("threadToken has an empty threadId"));
+        }
+        Ok(claims)
+    }
+
+    /// Verifies a serverToken (the backend calling ECB's server API).
+    pub fn server(&self, token: &str) -> Result<(), EcbError> {
+        let claims: ServerClaims = self.verify(token, "serverToken")?;
+        if claims.scope != "server" {
+            return Err(EcbError::unauthorized("serverToken lacks scope \"server\""));
+        }
+        Ok(())
+    }
+
+    fn verify<T: DeserializeOwned>(&self, token: &str, kind: &str) -> Result<T, EcbError> {
+        let header = decode_header(token)
+            .map_err(|_| EcbError::unauthorized(format!("{kind} is not a valid RS256 JWT")))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(EcbError::unauthorized(format!(
+                "{kind} uses {:?}; only RS256 is accepted",
+                header.alg
+            )));
+        }
+        let mut last_error = None;
+        for key in self.keys.candidates(header.kid.as_deref()) {
+            match decode::<T>(token, key, &self.validation) {
+                Ok(data) => return Ok(data.claims),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        let reason = match last_error.as_ref().map(|e| e.kind()) {
+            Some(jsonwebtoken::errors::ErrorKind::ExpiredSignature) => "has expired",
+            Some(jsonwebtoken::errors::ErrorKind::ImmatureSignature) => "is not valid yet",
+            Some(jsonwebtoken::errors::ErrorKind::InvalidIssuer) => "has the wrong issuer",
+            Some(jsonwebtoken::errors::ErrorKind::InvalidAudience) => "has the wrong audience",
+            Some(jsonwebtoken::errors::ErrorKind::MissingRequiredClaim(_)) => {
+                "lacks a required claim"
+            }
+            Some(jsonwebtoken::errors::ErrorKind::Json(_)) => "lacks or mistypes a claim",
+            Some(jsonwebtoken::errors::ErrorKind::InvalidSignature) => "has an invalid signature",
+            None => "names an unknown key",
+            Some(_) => "could not be verified",
+        };
+        Err(EcbError::unauthorized(format!("{kind} {reason}")))
+    }
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the local server: real sockets on loopback, a real HTTP
+//! backend, real WebSocket and REST clients. One binary, so it links once.
+
+mod backend_faults;
+mod chat;
+mod cli;
+mod jwt_attacks;
+mod limits;
+mod operations;
+mod server_api;

@@ -1,0 +1,19 @@
+//! The end-to-end test harness: starts real ECB servers and real HTTP backends
+//! on loopback, and drives them with real WebSocket and REST clients.
+
+pub mod fault_backend;
+pub mod rest;
+pub mod stack;
+pub mod tokens;
+pub mod ws;
+
+pub use fault_backend::{Fault, FaultBackend};
+pub use rest::Rest;
+pub use stack::{Stack, StackOptions};
+pub use tokens::TestTokens;
+pub use ws::WsClient;
+
+/// How long a test waits for something that should happen.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a test waits to be sure something does not happen.
+pub const QUIET: std::time::Duration = std::time::Duration::from_millis(300);
