@@ -27,6 +27,14 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8081")]
         backend_listen: String,
     },
+    /// Serve what an official Engine.IO or Socket.IO protocol test suite expects.
+    Conformance {
+        /// The suite: `engine.io` or `socket.io`.
+        suite: ecb_adapter::conformance::Suite,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        listen: String,
+    },
 }
 
 #[tokio::main]
@@ -59,6 +67,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", demo.banner());
             shutdown_signal().await;
             demo.server.stop().await;
+        }
+        Command::Conformance { suite, listen } => {
+            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            let shutdown = tokio_util::sync::CancellationToken::new();
+            let tasks = tokio_util::task::TaskTracker::new();
+            let app = ecb_adapter::conformance::router(suite, shutdown.clone(), tasks);
+            let serving = ecb_adapter::serve(listener, app, shutdown.clone());
+            println!("{suite:?} conformance server on http://{listen}");
+            shutdown_signal().await;
+            shutdown.cancel();
+            let _ = serving.await;
         }
     }
     Ok(())

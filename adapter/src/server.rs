@@ -15,7 +15,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::engineio::{self, EngineIo, EngineIoConfig};
+use crate::sio::EcbNamespaces;
+use crate::socketio::SocketIo;
 use crate::{AppState, LocalHub, origin, rest, ws};
+
+/// How long a Socket.IO client has to join the namespace (the reference default).
+const SOCKET_IO_CONNECT_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// How long shutdown waits for connections to close and pushes to drain.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -77,15 +83,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
         tasks: TaskTracker::new(),
     };
     let app = router(state.clone());
-    let shutdown = state.shutdown.clone();
-    let serving = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "server stopped");
-        }
-    });
+    let serving = serve(listener, app, state.shutdown.clone());
     tracing::info!(%addr, "ECB listening");
     Ok(RunningServer {
         addr,
@@ -94,11 +92,42 @@ pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// Serves `app` on `listener` until `shutdown`, with Nagle off so small
+/// frames (pings, acks) leave at once.
+pub fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "server stopped");
+        }
+    })
+}
+
 /// Every route of the local server.
 fn router(state: AppState) -> Router {
     let config = state.engine.config();
     let body_limit = ws::hard_message_limit(config.max_payload);
+    let socket_io = EngineIo::new(
+        EngineIoConfig::new("/socket.io/"),
+        SocketIo::new(
+            EcbNamespaces { app: state.clone() },
+            SOCKET_IO_CONNECT_TIMEOUT,
+        ),
+        state.shutdown.clone(),
+        state.tasks.clone(),
+    );
     Router::new()
+        .merge(engineio::router(socket_io))
         .route("/healthz", get(rest::healthz))
         .route("/ws", get(ws::upgrade))
         .route("/v1/server/publish", post(rest::publish))

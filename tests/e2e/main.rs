@@ -4,7 +4,9 @@
 mod backend_faults;
 mod chat;
 mod cli;
+mod engineio_protocol;
 mod jwt_attacks;
 mod limits;
 mod operations;
 mod server_api;
+mod socketio_protocol;

@@ -1,6 +1,8 @@
 //! The end-to-end test harness: starts real ECB servers and real HTTP backends
 //! on loopback, and drives them with real WebSocket and REST clients.
 
+pub mod conformance;
+pub mod eio_client;
 pub mod fault_backend;
 pub mod rest;
 pub mod stack;

@@ -1,0 +1,502 @@
+//! One Engine.IO session as an actor: a task that owns the transport (a
+//! polling queue or a WebSocket), the probe of an upgrade in progress and the
+//! heartbeat, and serves the HTTP requests and the layer above through one
+//! command queue. One owner means no locks and no races between a poll, a
+//! probe and a ping.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use ecb_sio::engineio::{Packet, WsFrame, encode_payload};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::http::EioError;
+use super::registry::Entry;
+use super::{EngineIo, Inbound, Session};
+
+/// How many commands may wait for a session.
+const COMMAND_QUEUE: usize = 256;
+/// How many client messages may wait for the layer above.
+const INBOUND_QUEUE: usize = 256;
+/// How long a session closed by its client waits for a poll racing the close.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What the outside asks of a session.
+pub(crate) enum Command {
+    /// A polling GET: answered with a payload when there is something to send.
+    Poll(oneshot::Sender<Result<String, EioError>>),
+    /// A polling POST, decoded.
+    Post(Vec<Packet>, oneshot::Sender<Result<(), EioError>>),
+    /// A WebSocket arrived for this sid: the probe of an upgrade.
+    Upgrade(Box<WebSocket>),
+    /// Packets from the layer above, sent back to back (a binary event and
+    /// its attachments must not be split by another packet).
+    Send(Vec<Packet>),
+    /// The layer above ends the session.
+    Close,
+}
+
+/// The layer above's handle on its session.
+#[derive(Clone)]
+pub struct SessionSender {
+    commands: mpsc::Sender<Command>,
+}
+
+impl SessionSender {
+    /// Queues packets for the client, in order and unsplit; false once the
+    /// session is closed.
+    pub async fn send(&self, packets: Vec<Packet>) -> bool {
+        self.commands.send(Command::Send(packets)).await.is_ok()
+    }
+
+    /// Closes the session.
+    pub async fn close(&self) {
+        let _ = self.commands.send(Command::Close).await;
+    }
+}
+
+/// Why a session ends; decides what a pending poll is answered with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ending {
+    /// The client sent `1`: a pending poll ends with a noop.
+    ClientClosed,
+    /// Anything else: a pending poll gets the close packet.
+    Closed(&'static str),
+}
+
+struct Socket {
+    sink: SplitSink<WebSocket, Message>,
+    stream: SplitStream<WebSocket>,
+}
+
+impl Socket {
+    fn new(socket: WebSocket) -> Self {
+        let (sink, stream) = socket.split();
+        Self { sink, stream }
+    }
+
+    async fn send(&mut self, packet: &Packet) -> bool {
+        let message = match packet.to_ws_frame() {
+            WsFrame::Text(text) => Message::Text(text.into()),
+            WsFrame::Binary(bytes) => Message::Binary(bytes),
+        };
+        self.sink.send(message).await.is_ok()
+    }
+
+    async fn close(mut self) {
+        let frame = CloseFrame {
+            code: 1000,
+            reason: "".into(),
+        };
+        let _ = self.sink.send(Message::Close(Some(frame))).await;
+        let _ = self.sink.close().await;
+    }
+}
+
+enum Transport {
+    Polling {
+        pending: Option<oneshot::Sender<Result<String, EioError>>>,
+        queue: Vec<Packet>,
+    },
+    WebSocket(Socket),
+}
+
+struct Actor {
+    eio: Arc<EngineIo>,
+    sid: String,
+    transport: Transport,
+    /// The WebSocket of an upgrade in progress, and whether it was probed.
+    probe: Option<Socket>,
+    probed: bool,
+    next_ping: Instant,
+    pong_deadline: Option<Instant>,
+    upper: mpsc::Sender<Inbound>,
+}
+
+/// What one turn of the loop saw.
+enum Event {
+    Command(Option<Command>),
+    Frame(Option<Result<Message, axum::Error>>),
+    Probe(Option<Result<Message, axum::Error>>),
+    PingDue,
+    PongMissed,
+    Shutdown,
+}
+
+/// Opens a session on `transport` and starts its actor and the layer above.
+/// Returns the command queue, for the request that opened it.
+/// A WebSocket session's first frame is its handshake (`greeting`); a polling
+/// session's handshake is the answer to the request that opened it.
+pub(crate) fn open(
+    eio: &Arc<EngineIo>,
+    sid: String,
+    socket: Option<WebSocket>,
+    greeting: Option<Packet>,
+) -> mpsc::Sender<Command> {
+    let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (upper, incoming) = mpsc::channel(INBOUND_QUEUE);
+    eio.registry.insert(
+        &sid,
+        Entry {
+            commands: commands.clone(),
+            posting: Default::default(),
+        },
+    );
+    let transport = match socket {
+        Some(socket) => Transport::WebSocket(Socket::new(socket)),
+        None => Transport::Polling {
+            pending: None,
+            queue: Vec::new(),
+        },
+    };
+    let actor = Actor {
+        eio: eio.clone(),
+        sid: sid.clone(),
+        transport,
+        probe: None,
+        probed: false,
+        next_ping: Instant::now() + eio.config.ping_interval,
+        pong_deadline: None,
+        upper,
+    };
+    eio.tasks.spawn(actor.run(command_rx, greeting));
+    let handler = eio.handler.clone();
+    let session = Session {
+        sid,
+        incoming,
+        sender: SessionSender {
+            commands: commands.clone(),
+        },
+    };
+    eio.tasks.spawn(handler.run(session));
+    commands
+}
+
+async fn next_message(socket: &mut Option<Socket>) -> Option<Result<Message, axum::Error>> {
+    match socket {
+        Some(socket) => socket.stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_transport_message(transport: &mut Transport) -> Option<Result<Message, axum::Error>> {
+    match transport {
+        Transport::WebSocket(socket) => socket.stream.next().await,
+        Transport::Polling { .. } => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Actor {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>, greeting: Option<Packet>) {
+        let shutdown = self.eio.shutdown.clone();
+        if let Some(greeting) = greeting
+            && self.send(greeting).await.is_err()
+        {
+            self.finish(Ending::Closed("transport closed")).await;
+            return;
+        }
+        let ending = loop {
+            let ping_due = self.pong_deadline.is_none().then_some(self.next_ping);
+            let event = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => Event::Shutdown,
+                // Timers first: a request arriving after the pong deadline
+                // must find the session already closed.
+                _ = sleep_until(self.pong_deadline) => Event::PongMissed,
+                _ = sleep_until(ping_due) => Event::PingDue,
+                message = next_message(&mut self.probe) => Event::Probe(message),
+                message = next_transport_message(&mut self.transport) => Event::Frame(message),
+                command = commands.recv() => Event::Command(command),
+            };
+            let outcome = match event {
+                Event::Command(Some(command)) => self.on_command(command).await,
+                Event::Command(None) | Event::Shutdown => Err(Ending::Closed("server closing")),
+                Event::Frame(message) => self.on_frame(message).await,
+                Event::Probe(message) => {
+                    self.on_probe(message).await;
+                    Ok(())
+                }
+                Event::PingDue => self.ping().await,
+                Event::PongMissed => Err(Ending::Closed("ping timeout")),
+            };
+            if let Err(ending) = outcome {
+                break ending;
+            }
+        };
+        tracing::debug!(sid = %self.sid, ?ending, "engine.io session closed");
+        if ending == Ending::ClientClosed {
+            self.answer_racing_poll(&mut commands).await;
+        }
+        self.finish(ending).await;
+    }
+
+    /// A client that closes over polling may have a poll in flight on
+    /// another connection that lost the race to its close: that poll gets
+    /// the noop it would have had, not an error. Later requests get 400.
+    async fn answer_racing_poll(&mut self, commands: &mut mpsc::Receiver<Command>) {
+        let Transport::Polling { pending: None, .. } = self.transport else {
+            return;
+        };
+        let linger = tokio::time::sleep(CLOSE_LINGER);
+        tokio::pin!(linger);
+        loop {
+            let command = tokio::select! {
+                command = commands.recv() => command,
+                _ = &mut linger => return,
+            };
+            match command {
+                Some(Command::Poll(reply)) => {
+                    let _ = reply.send(Ok(Packet::Noop.encode_text()));
+                    return;
+                }
+                Some(Command::Post(_, reply)) => {
+                    let _ = reply.send(Err(EioError::BadRequest));
+                }
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<(), Ending> {
+        match command {
+            Command::Poll(reply) => self.on_poll(reply).await,
+            Command::Post(packets, reply) => {
+                if matches!(self.transport, Transport::WebSocket(_)) {
+                    let _ = reply.send(Err(EioError::BadRequest));
+                    return Ok(());
+                }
+                let mut outcome = Ok(());
+                for packet in packets {
+                    outcome = self.on_packet(packet).await;
+                    if outcome.is_err() {
+                        break;
+                    }
+                }
+                let _ = reply.send(Ok(()));
+                outcome
+            }
+            Command::Upgrade(socket) => {
+                if self.probe.is_some() || matches!(self.transport, Transport::WebSocket(_)) {
+                    // A second WebSocket for the same session: accepted, then
+                    // closed, as the reference server does.
+                    Socket::new(*socket).close().await;
+                } else {
+                    self.probe = Some(Socket::new(*socket));
+                }
+                Ok(())
+            }
+            Command::Send(packets) => {
+                for packet in packets {
+                    self.send(packet).await?;
+                }
+                Ok(())
+            }
+            Command::Close => Err(Ending::Closed("closed by the server")),
+        }
+    }
+
+    async fn on_poll(
+        &mut self,
+        reply: oneshot::Sender<Result<String, EioError>>,
+    ) -> Result<(), Ending> {
+        if self
+            .pong_deadline
+            .is_some_and(|deadline| deadline <= Instant::now())
+        {
+            let _ = reply.send(Err(EioError::UnknownSid));
+            return Err(Ending::Closed("ping timeout"));
+        }
+        // Frames the probe already has in hand go first: a client that sent
+        // `5` before polling expects the poll to see the upgrade done.
+        while let Some(message) = self
+            .probe
+            .as_mut()
+            .and_then(|p| p.stream.next().now_or_never())
+        {
+            self.on_probe(message).await;
+        }
+        match &mut self.transport {
+            Transport::WebSocket(_) => {
+                let _ = reply.send(Err(EioError::BadRequest));
+                Ok(())
+            }
+            Transport::Polling { pending, queue } => {
+                if pending.is_some() {
+                    let _ = reply.send(Err(EioError::BadRequest));
+                    return Err(Ending::Closed("overlapping polls"));
+                }
+                if self.probed {
+                    let _ = reply.send(Ok(Packet::Noop.encode_text()));
+                } else if !queue.is_empty() {
+                    let _ = reply.send(Ok(encode_payload(&std::mem::take(queue))));
+                } else {
+                    *pending = Some(reply);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_frame(
+        &mut self,
+        message: Option<Result<Message, axum::Error>>,
+    ) -> Result<(), Ending> {
+        match message {
+            Some(Ok(Message::Text(text))) => match Packet::decode_text(text.as_str()) {
+                Ok(packet) => self.on_packet(packet).await,
+                Err(_) => Err(Ending::Closed("invalid packet")),
+            },
+            Some(Ok(Message::Binary(bytes))) => self.on_packet(Packet::BinaryMessage(bytes)).await,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
+                Err(Ending::Closed("transport closed"))
+            }
+        }
+    }
+
+    async fn on_probe(&mut self, message: Option<Result<Message, axum::Error>>) {
+        let packet = match message {
+            Some(Ok(Message::Text(text))) => Packet::decode_text(text.as_str()).ok(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => return,
+            _ => None,
+        };
+        match packet {
+            Some(packet) if packet.is_probe_ping() && !self.probed => {
+                let Some(probe) = self.probe.as_mut() else {
+                    return;
+                };
+                if probe.send(&Packet::probe_pong()).await {
+                    self.probed = true;
+                    self.answer_pending_poll(Packet::Noop.encode_text());
+                } else {
+                    self.probe = None;
+                }
+            }
+            Some(Packet::Upgrade) if self.probed => self.complete_upgrade().await,
+            _ => {
+                // Anything else cancels the upgrade.
+                if let Some(probe) = self.probe.take() {
+                    probe.close().await;
+                }
+                self.probed = false;
+            }
+        }
+    }
+
+    async fn complete_upgrade(&mut self) {
+        let Some(mut socket) = self.probe.take() else {
+            return;
+        };
+        self.probed = false;
+        let queued = match std::mem::replace(
+            &mut self.transport,
+            Transport::Polling {
+                pending: None,
+                queue: Vec::new(),
+            },
+        ) {
+            Transport::Polling { pending, queue } => {
+                if let Some(pending) = pending {
+                    let _ = pending.send(Ok(Packet::Noop.encode_text()));
+                }
+                queue
+            }
+            Transport::WebSocket(old) => {
+                old.close().await;
+                Vec::new()
+            }
+        };
+        for packet in &queued {
+            if !socket.send(packet).await {
+                break;
+            }
+        }
+        self.transport = Transport::WebSocket(socket);
+        tracing::debug!(sid = %self.sid, "engine.io session upgraded to websocket");
+    }
+
+    /// A packet from the client, over either transport.
+    async fn on_packet(&mut self, packet: Packet) -> Result<(), Ending> {
+        match packet {
+            Packet::Pong(_) => {
+                self.pong_deadline = None;
+                self.next_ping = Instant::now() + self.eio.config.ping_interval;
+                Ok(())
+            }
+            Packet::Message(text) => self.deliver(Inbound::Text(text)).await,
+            Packet::BinaryMessage(bytes) => self.deliver(Inbound::Binary(bytes)).await,
+            Packet::Close => Err(Ending::ClientClosed),
+            Packet::Ping(_) => Err(Ending::Closed("invalid heartbeat direction")),
+            Packet::Open(_) | Packet::Upgrade | Packet::Noop => Ok(()),
+        }
+    }
+
+    async fn deliver(&mut self, inbound: Inbound) -> Result<(), Ending> {
+        self.upper
+            .send(inbound)
+            .await
+            .map_err(|_| Ending::Closed("handler gone"))
+    }
+
+    async fn ping(&mut self) -> Result<(), Ending> {
+        self.pong_deadline = Some(Instant::now() + self.eio.config.ping_timeout);
+        self.send(Packet::Ping(String::new())).await
+    }
+
+    /// A packet to the client: straight onto a WebSocket, else queued for the
+    /// next poll (and a waiting poll answered at once).
+    async fn send(&mut self, packet: Packet) -> Result<(), Ending> {
+        match &mut self.transport {
+            Transport::WebSocket(socket) => {
+                if socket.send(&packet).await {
+                    Ok(())
+                } else {
+                    Err(Ending::Closed("transport closed"))
+                }
+            }
+            Transport::Polling { pending, queue } => {
+                queue.push(packet);
+                if !self.probed
+                    && let Some(reply) = pending.take()
+                {
+                    let _ = reply.send(Ok(encode_payload(&std::mem::take(queue))));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn answer_pending_poll(&mut self, body: String) {
+        if let Transport::Polling { pending, .. } = &mut self.transport
+            && let Some(reply) = pending.take()
+        {
+            let _ = reply.send(Ok(body));
+        }
+    }
+
+    async fn finish(mut self, ending: Ending) {
+        self.eio.registry.remove(&self.sid);
+        let last = match ending {
+            Ending::ClientClosed => Packet::Noop,
+            Ending::Closed(_) => Packet::Close,
+        };
+        self.answer_pending_poll(last.encode_text());
+        if let Some(probe) = self.probe.take() {
+            probe.close().await;
+        }
+        if let Transport::WebSocket(socket) = self.transport {
+            socket.close().await;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The Socket.IO v5 server on top of Engine.IO: namespaces, events, acks and
+//! binary attachments. What a namespace does is up to a [`Namespaces`]
+//! implementation (ECB's mapping onto the engine, or the conformance suite's
+//! behaviours); this layer only keeps the protocol.
+
+mod emitter;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ecb_sio::socketio::{Decoded, Decoder, Packet, Payload};
+use serde_json::{Map, Value};
+
+use crate::engineio::{Inbound, Session, SessionHandler, SessionSender};
+
+pub use emitter::Emitter;
+
+/// Decides who may join a namespace and what its sockets do.
+#[async_trait]
+pub trait Namespaces: Send + Sync + 'static {
+    /// A client asks to join `nsp` with its `auth` object. `Ok` is the socket
+    /// that will handle its events; `Err` is the CONNECT_ERROR data.
+    async fn connect(
+        &self,
+        nsp: &str,
+        auth: Map<String, Value>,
+        emitter: Emitter,
+    ) -> Result<Box<dyn NamespaceSocket>, Value>;
+}
+
+/// A client's membership of one namespace.
+#[async_trait]
+pub trait NamespaceSocket: Send {
+    /// The socket id sent in the CONNECT reply.
+    fn id(&self) -> String;
+    /// Runs once the CONNECT reply is out.
+    async fn connected(&mut self) {}
+    /// An event; `ack` is the id to answer with when the client wants one.
+    async fn event(&mut self, payload: Payload, ack: Option<u64>);
+    /// The socket is gone: the client left the namespace or the session closed.
+    async fn disconnected(&mut self);
+}
+
+/// The Socket.IO server for one application.
+pub struct SocketIo<N> {
+    namespaces: N,
+    connect_timeout: Duration,
+}
+
+impl<N: Namespaces> SocketIo<N> {
+    /// A server whose sessions must join a namespace within `connect_timeout`.
+    pub fn new(namespaces: N, connect_timeout: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            namespaces,
+            connect_timeout,
+        })
+    }
+}
+
+/// A protocol violation: the session is closed.
+struct Violation;
+
+struct Connection<'a, N> {
+    server: &'a SocketIo<N>,
+    sender: &'a SessionSender,
+    sockets: HashMap<String, Box<dyn NamespaceSocket>>,
+    joined_once: bool,
+}
+
+#[async_trait]
+impl<N: Namespaces> SessionHandler for SocketIo<N> {
+    async fn run(self: Arc<Self>, session: Session) {
+        let Session {
+            sid,
+            mut incoming,
+            sender,
+        } = session;
+        let mut decoder = Decoder::new();
+        let mut connection = Connection {
+            server: &self,
+            sender: &sender,
+            sockets: HashMap::new(),
+            joined_once: false,
+        };
+        let deadline = tokio::time::sleep(self.connect_timeout);
+        tokio::pin!(deadline);
+        loop {
+            let inbound = tokio::select! {
+                inbound = incoming.recv() => inbound,
+                _ = &mut deadline, if !connection.joined_once => {
+                    sender.close().await;
+                    break;
+                }
+            };
+            let decoded = match inbound {
+                None => break,
+                Some(Inbound::Text(text)) => decoder.decode_text(&text),
+                Some(Inbound::Binary(bytes)) => decoder.decode_binary(bytes),
+            };
+            let outcome = match decoded {
+                Ok(Decoded::Complete(packet)) => connection.on_packet(packet).await,
+                Ok(Decoded::AwaitingAttachments(_)) => Ok(()),
+                Err(error) => {
+                    tracing::debug!(%sid, %error, "invalid socket.io packet");
+                    Err(Violation)
+                }
+            };
+            if outcome.is_err() {
+                sender.close().await;
+                break;
+            }
+        }
+        for (_, mut socket) in connection.sockets.drain() {
+            socket.disconnected().await;
+        }
+    }
+}
+
+impl<N: Namespaces> Connection<'_, N> {
+    async fn on_packet(&mut self, packet: Packet) -> Result<(), Violation> {
+        match packet {
+            Packet::Connect { nsp, data } => {
+                if self.sockets.contains_key(&nsp) {
+                    return Err(Violation);
+                }
+                let emitter = Emitter::new(&nsp, self.sender.clone());
+                let auth = data.unwrap_or_default();
+                match self
+                    .server
+                    .namespaces
+                    .connect(&nsp, auth, emitter.clone())
+                    .await
+                {
+                    Ok(mut socket) => {
+                        emitter
+                            .send(Packet::connect_ok(nsp.clone(), socket.id()))
+                            .await;
+                        socket.connected().await;
+                        self.sockets.insert(nsp, socket);
+                        self.joined_once = true;
+                    }
+                    Err(data) => {
+                        emitter
+                            .send(Packet::ConnectError {
+                                nsp,
+                                data: Some(data),
+                            })
+                            .await;
+                    }
+                }
+                Ok(())
+            }
+            Packet::Disconnect { nsp } => {
+                let mut socket = self.sockets.remove(&nsp).ok_or(Violation)?;
+                socket.disconnected().await;
+                Ok(())
+            }
+            Packet::Event { nsp, id, payload } => {
+                let socket = self.sockets.get_mut(&nsp).ok_or(Violation)?;
+                socket.event(payload, id).await;
+                Ok(())
+            }
+            // The server never asks clients for acks; a stray one is ignored.
+            Packet::Ack { nsp, .. } if self.sockets.contains_key(&nsp) => Ok(()),
+            Packet::Ack { .. } | Packet::ConnectError { .. } => Err(Violation),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Engine.IO v4 behaviours, as the official suite checks them.

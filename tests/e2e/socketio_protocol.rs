@@ -1,0 +1,1 @@
+//! Socket.IO v5 behaviours, as the official suite checks them.

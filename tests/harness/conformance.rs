@@ -1,0 +1,1 @@
+//! The conformance-mode server (`ecb conformance`), started in-process.

@@ -1,0 +1,1 @@
+//! A raw Engine.IO client over real HTTP and WebSocket, for protocol tests.
