@@ -3,6 +3,17 @@
 # CI calls exactly this (see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")"
+root=$(pwd)
+
+need() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+    if [ -z "${apt_updated:-}" ]; then apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+echo "== tools"
+need node && need npm || apt_install nodejs npm
+(cd tests/node && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --silent; })
 
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
@@ -12,3 +23,6 @@ echo "== Rust: unit and end-to-end tests (real servers on loopback)"
 # The end-to-end tests run the real `ecb` binary too, so build it first.
 cargo build --workspace --bins -q
 cargo test --workspace
+
+echo "== Node: stock socket.io-client and ws against the real ecb binary"
+(cd tests/node && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec)

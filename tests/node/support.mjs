@@ -1,0 +1,157 @@
+// Shared helpers: start the real `ecb` binary, get tokens, open clients.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ECB = process.env.ECB_BIN ?? path.resolve(here, "../../target/debug/ecb");
+export const PATIENCE = 5000;
+
+/** A free loopback port (bound, read, released). */
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** Runs `ecb <args>` until its stdout shows `marker`; returns the process and the line. */
+async function run(args, marker) {
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
+  const child = spawn(ECB, args, { stdio: ["ignore", "pipe", "inherit"], env });
+  let buffer = "";
+  const line = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ecb ${args[0]} did not start`)), 20000);
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      const found = buffer.split("\n").find((l) => l.includes(marker));
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`ecb exited with ${code}`)));
+  });
+  return { child, line };
+}
+
+/** Stops a child with SIGTERM and waits for it. */
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await once(child, "exit");
+}
+
+/** `ecb demo` (ECB and the demo backend) on `port`. */
+export async function startDemo(port) {
+  const { child, line } = await run(
+    ["demo", "--listen", `127.0.0.1:${port}`, "--backend-listen", "127.0.0.1:0"],
+    "ECB:",
+  );
+  const url = line.split("ECB:")[1].trim().split(/\s+/)[0];
+  return { child, url, stop: () => stop(child) };
+}
+
+/** `ecb conformance socket.io` on `port`. */
+export async function startConformance(port) {
+  const { child } = await run(
+    ["conformance", "socket.io", "--listen", `127.0.0.1:${port}`],
+    "conformance server",
+  );
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+/** POST /v1/{action}. */
+export async function rest(url, action, payload, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${url}/v1/${action}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(payload),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A demo user's userToken, traded through getUserToken. */
+export async function userToken(url, user) {
+  const { body } = await rest(url, "getUserToken", { accessToken: user });
+  return body.result.userToken;
+}
+
+/** The threadToken of a demo thread, as `user` sees it. */
+export async function threadToken(url, user, threadId) {
+  const { body } = await rest(url, "getThreads", {}, await userToken(url, user));
+  return body.result.items.find((t) => t.threadId === threadId).threadToken;
+}
+
+/** Resolves with the next `event` of an emitter, or rejects after PATIENCE. */
+export function next(emitter, event, ms = PATIENCE) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+    emitter.once(event, (...args) => {
+      clearTimeout(timer);
+      resolve(args.length > 1 ? args : args[0]);
+    });
+  });
+}
+
+/** Resolves once a socket.io-client socket is connected (now or later). */
+export function connected(socket, ms = PATIENCE) {
+  return socket.connected ? Promise.resolve() : next(socket, "connect", ms);
+}
+
+/** socket.emit with an ack, as a promise of the envelope. */
+export function call(socket, action, payload) {
+  return socket.timeout(PATIENCE).emitWithAck(action, payload);
+}
+
+/** A raw WebSocket client of `/ws` (PROTOCOL.md transport 2). */
+export async function rawClient(url, token) {
+  const socket = new WebSocket(`${url.replace("http", "ws")}/ws?token=${token}`);
+  await once(socket, "open");
+  const pushes = [];
+  const waiting = new Map();
+  const pushWaiters = [];
+  let nextId = 1;
+  socket.on("message", (data) => {
+    const frame = JSON.parse(data.toString());
+    if (frame.type === "response") {
+      waiting.get(frame.requestId)?.(frame);
+      waiting.delete(frame.requestId);
+    } else if (pushWaiters.length) {
+      pushWaiters.shift()(frame);
+    } else {
+      pushes.push(frame);
+    }
+  });
+  return {
+    socket,
+    request(action, payload) {
+      const requestId = nextId++;
+      socket.send(JSON.stringify({ action, requestId, ...payload }));
+      return new Promise((resolve) => waiting.set(requestId, resolve));
+    },
+    async push(type) {
+      for (;;) {
+        const frame = pushes.length
+          ? pushes.shift()
+          : await new Promise((resolve, reject) => {
+              const timer = setTimeout(() => reject(new Error(`no ${type} push`)), PATIENCE);
+              pushWaiters.push((f) => {
+                clearTimeout(timer);
+                resolve(f);
+              });
+            });
+        if (frame.type === type) return frame;
+      }
+    },
+    close: () => socket.close(),
+  };
+}
