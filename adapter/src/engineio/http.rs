@@ -108,7 +108,10 @@ async fn handle(
             (TransportKind::WebSocket, _) => match upgrade {
                 Ok(upgrade) => upgrade.max_message_size(eio.config.max_payload).on_upgrade(
                     move |socket| async move {
-                        let _ = entry.commands.send(Command::Upgrade(Box::new(socket))).await;
+                        let _ = entry
+                            .commands
+                            .send(Command::Upgrade(Box::new(socket)))
+                            .await;
                     },
                 ),
                 Err(_) => EioError::BadRequest.into_response(),
