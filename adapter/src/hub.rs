@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use ecb_engine::PushEvent;
@@ -22,9 +23,16 @@ pub enum Outbound {
     Close,
 }
 
+/// One open socket: its queue, and when it opened (the Management API's
+/// `GET /@connections/{id}` reports it).
+struct Slot {
+    queue: mpsc::Sender<Outbound>,
+    connected_at: SystemTime,
+}
+
 /// Delivers pushes to the sockets of this process, by connection id.
 pub struct LocalHub {
-    connections: Mutex<HashMap<String, mpsc::Sender<Outbound>>>,
+    connections: Mutex<HashMap<String, Slot>>,
 }
 
 impl LocalHub {
@@ -35,7 +43,7 @@ impl LocalHub {
         }
     }
 
-    fn connections(&self) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::Sender<Outbound>>> {
+    fn connections(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -45,8 +53,11 @@ impl LocalHub {
         connection_id: &str,
     ) -> (mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>) {
         let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
-        self.connections()
-            .insert(connection_id.to_owned(), sender.clone());
+        let slot = Slot {
+            queue: sender.clone(),
+            connected_at: SystemTime::now(),
+        };
+        self.connections().insert(connection_id.to_owned(), slot);
         (sender, receiver)
     }
 
@@ -65,11 +76,19 @@ impl LocalHub {
         self.len() == 0
     }
 
-    fn send(&self, connection_id: &str, outbound: Outbound) -> Result<(), PushError> {
+    /// When a connection opened, if it is open.
+    pub fn connected_at(&self, connection_id: &str) -> Option<SystemTime> {
+        self.connections()
+            .get(connection_id)
+            .map(|slot| slot.connected_at)
+    }
+
+    /// Queues something for one connection; `Gone` if it is not open here.
+    pub fn send(&self, connection_id: &str, outbound: Outbound) -> Result<(), PushError> {
         let sender = self
             .connections()
             .get(connection_id)
-            .cloned()
+            .map(|slot| slot.queue.clone())
             .ok_or(PushError::Gone)?;
         sender.try_send(outbound).map_err(|error| match error {
             mpsc::error::TrySendError::Closed(_) => PushError::Gone,

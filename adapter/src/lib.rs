@@ -12,9 +12,10 @@
 pub mod conformance;
 pub mod demo;
 pub mod engineio;
+pub mod gateway;
 mod hub;
-mod origin;
-mod rest;
+mod management;
+mod routing_pusher;
 mod server;
 mod sio;
 pub mod socketio;

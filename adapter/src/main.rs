@@ -27,6 +27,11 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8081")]
         backend_listen: String,
     },
+    /// Play API Gateway WebSockets (and the HTTP API) in front of `cargo lambda watch`.
+    Gateway {
+        #[command(flatten)]
+        config: ecb_adapter::gateway::GatewayConfig,
+    },
     /// Serve what an official Engine.IO or Socket.IO protocol test suite expects.
     Conformance {
         /// The suite: `engine.io` or `socket.io`.
@@ -68,6 +73,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", demo.banner());
             shutdown_signal().await;
             demo.server.stop().await;
+        }
+        Command::Gateway { config } => {
+            let gateway = ecb_adapter::gateway::start(config).await?;
+            println!("API Gateway emulator on {}", gateway.url());
+            shutdown_signal().await;
+            gateway.stop().await;
         }
         Command::Conformance { suite, listen } => {
             let listener = tokio::net::TcpListener::bind(&listen).await?;

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use ecb_aws::{DynamoStore, ManagementPusher};
 use ecb_engine::backend::HttpBackend;
+use ecb_engine::ports::{Pusher, Store};
 use ecb_engine::store::MemoryStore;
 use ecb_engine::{Engine, Settings};
 use tokio::task::JoinHandle;
@@ -16,9 +18,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::engineio::{self, EngineIo, EngineIoConfig};
+use crate::routing_pusher::RoutingPusher;
 use crate::sio::EcbNamespaces;
 use crate::socketio::SocketIo;
-use crate::{AppState, LocalHub, origin, rest, ws};
+use crate::{AppState, LocalHub, management, ws};
+use ecb_rest::{PushDelivery, RestState};
 
 /// How long a Socket.IO client has to join the namespace (the reference default).
 const SOCKET_IO_CONNECT_TIMEOUT: Duration = Duration::from_secs(45);
@@ -60,31 +64,50 @@ impl RunningServer {
     }
 }
 
-/// Starts a local server with the embedded (in-memory) store.
+/// Starts a local server: the embedded in-memory store by default, or, with
+/// `ECB_TABLE`, the DynamoDB store shared with other servers and the Lambda
+/// functions (pushes to their connections go through their Management API).
 pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
     let config = settings.resolve()?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("ECB_LISTEN: cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let endpoint = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
     let hub = Arc::new(LocalHub::new());
     let backend = Arc::new(HttpBackend::new(&config)?);
-    let engine = Arc::new(Engine::new(
-        config,
-        Arc::new(MemoryStore::new()),
-        hub.clone(),
-        backend,
-    ));
+    let (store, pusher, store_calls): (Arc<dyn Store>, Arc<dyn Pusher>, _) = match &settings.table {
+        None => (Arc::new(MemoryStore::new()), hub.clone(), None),
+        Some(table) => {
+            let local = settings.dynamodb_endpoint.as_deref();
+            let store = DynamoStore::connect(table, local).await;
+            if local.is_some() {
+                store.ensure_table().await?;
+            }
+            let calls = store.calls().clone();
+            let pusher = RoutingPusher {
+                own_endpoint: endpoint.clone(),
+                hub: hub.clone(),
+                remote: ManagementPusher::new(settings.management_endpoint.clone()).await,
+            };
+            (Arc::new(store), Arc::new(pusher), Some(calls))
+        }
+    };
+    let engine = Arc::new(Engine::new(config, store, pusher, backend));
     let state = AppState {
         engine,
         hub,
-        endpoint: format!("http://{addr}"),
+        endpoint,
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
+        store_calls,
     };
     let app = router(state.clone());
     let serving = serve(listener, app, state.shutdown.clone());
-    tracing::info!(%addr, "ECB listening");
+    tracing::info!(%addr, shared = settings.table.is_some(), "ECB listening");
     Ok(RunningServer {
         addr,
         state,
@@ -104,6 +127,7 @@ pub fn serve(
         let _ = tcp.set_nodelay(true);
     });
     tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await;
@@ -116,7 +140,6 @@ pub fn serve(
 /// Every route of the local server.
 fn router(state: AppState) -> Router {
     let config = state.engine.config();
-    let body_limit = ws::hard_message_limit(config.max_payload);
     let socket_io = EngineIo::new(
         EngineIoConfig::new("/socket.io/"),
         SocketIo::new(
@@ -126,23 +149,22 @@ fn router(state: AppState) -> Router {
         state.shutdown.clone(),
         state.tasks.clone(),
     );
-    Router::new()
-        .merge(engineio::router(socket_io))
-        .route("/healthz", get(rest::healthz))
+    let rest = ecb_rest::router(RestState {
+        engine: state.engine.clone(),
+        delivery: PushDelivery::Background(state.tasks.clone()),
+    });
+    let mut sockets = Router::new()
+        .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
-        .route("/v1/server/publish", post(rest::publish))
-        .route(
-            "/v1/server/threads/{thread_id}/presence",
-            get(rest::presence),
-        )
-        .route("/v1/server/disconnectUser", post(rest::disconnect_user))
-        .route("/v1/{action}", post(rest::operation))
-        .fallback(rest::not_found)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            origin::check_origin,
-        ))
-        .layer(origin::cors(&config.allowed_origins))
-        .with_state(state)
+        .merge(engineio::router(socket_io));
+    if state.store_calls.is_some() {
+        sockets = sockets.merge(management::router(state.hub.clone()));
+    }
+    let sockets = sockets.with_state(state.clone());
+    ecb_rest::with_origin_policy(sockets.merge(rest), &config.allowed_origins)
+}
+
+/// `GET /healthz`: up, and how many sockets are open.
+async fn healthz(State(app): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true, "connections": app.hub.len() }))
 }

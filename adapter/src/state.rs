@@ -21,17 +21,6 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Tracks connection tasks and deferred pushes so shutdown can wait for them.
     pub tasks: TaskTracker,
-}
-
-impl AppState {
-    /// Delivers an operation's pushes in the background, tracked for shutdown.
-    pub fn deliver_later(&self, pushes: ecb_engine::Pushes) {
-        if pushes.is_empty() {
-            return;
-        }
-        let engine = self.engine.clone();
-        self.tasks.spawn(async move {
-            pushes.deliver(&engine).await;
-        });
-    }
+    /// The DynamoDB calls made, when threads are shared through a table.
+    pub store_calls: Option<ecb_aws::CallCounter>,
 }

@@ -16,8 +16,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::rest::envelope_response;
 use crate::{AppState, Outbound};
+use ecb_rest::envelope_response;
 
 /// Close code for a server going away (RFC 6455).
 const GOING_AWAY: u16 = 1001;
@@ -27,13 +27,6 @@ const POLICY: u16 = 1008;
 #[derive(Deserialize)]
 pub struct Params {
     token: Option<String>,
-}
-
-/// The largest message the socket layer accepts. Frames between
-/// `ECB_MAX_PAYLOAD` and this get `payload_too_large` and the connection stays
-/// open; past it the WebSocket layer closes it (1009).
-pub fn hard_message_limit(max_payload: usize) -> usize {
-    (max_payload * 4).max(1 << 20)
 }
 
 /// `GET /ws?token=`.
@@ -66,7 +59,9 @@ pub async fn upgrade(
     let (sender, receiver) = app.hub.register(&connection_id);
     let failed = (app.clone(), connection_id.clone());
     upgrade
-        .max_message_size(hard_message_limit(app.engine.config().max_payload))
+        .max_message_size(ecb_engine::limits::transport_limit(
+            app.engine.config().max_payload,
+        ))
         .on_failed_upgrade(move |error| {
             tracing::debug!(%error, "websocket upgrade failed");
             let (app, connection_id) = failed;

@@ -6,6 +6,19 @@ use ecb_engine::Settings;
 
 use crate::{FaultBackend, Rest, TestTokens, WsClient};
 
+/// The demo public key as a file named `demo.pem` (so its `kid` is `demo`),
+/// written once per test process.
+fn demo_key_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("ecb-test-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("demo.pem");
+        std::fs::write(&file, DEMO_PUBLIC_KEY_PEM).expect("write demo key");
+        file
+    })
+}
+
 /// What to change from the defaults.
 #[derive(Default, Clone)]
 pub struct StackOptions {
@@ -35,10 +48,7 @@ impl Stack {
     pub async fn with(options: StackOptions) -> Self {
         let backend = DemoBackend::new(options.backend_secret.clone());
         let faults = FaultBackend::start(backend.router()).await;
-        let key_file = std::env::temp_dir().join(format!("ecb-test-{}", std::process::id()));
-        std::fs::create_dir_all(&key_file).expect("temp dir");
-        let key_file = key_file.join("demo.pem");
-        std::fs::write(&key_file, DEMO_PUBLIC_KEY_PEM).expect("write demo key");
+        let key_file = demo_key_file();
         let mut args = vec![
             "--listen".to_owned(),
             "127.0.0.1:0".to_owned(),

@@ -450,7 +450,9 @@ impl Actor {
     }
 
     async fn ping(&mut self) -> Result<(), Ending> {
-        self.pong_deadline = Some(Instant::now() + self.eio.config.ping_timeout);
+        // From when the ping was due, not when the timer got round to it: a
+        // client that waits pingInterval + pingTimeout must find us closed.
+        self.pong_deadline = Some(self.next_ping + self.eio.config.ping_timeout);
         self.send(Packet::Ping(String::new())).await
     }
 

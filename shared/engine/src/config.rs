@@ -63,6 +63,10 @@ pub struct Settings {
     /// Management API endpoint override (default: from the event).
     #[arg(long, env = "ECB_MANAGEMENT_ENDPOINT")]
     pub management_endpoint: Option<String>,
+    /// This server's URL as other servers reach it, when threads are shared
+    /// through ECB_TABLE (default: http://ECB_LISTEN).
+    #[arg(long, env = "ECB_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// Why start-up stops: one line naming the setting.

@@ -10,6 +10,13 @@ use std::time::Instant;
 
 use crate::{EcbError, ErrorCode};
 
+/// The largest message a transport's socket or body layer accepts. Messages
+/// between `ECB_MAX_PAYLOAD` and this get `payload_too_large` and the
+/// connection stays open; past it the transport itself refuses them.
+pub fn transport_limit(max_payload: usize) -> usize {
+    (max_payload * 4).max(1 << 20)
+}
+
 /// Buckets idle this long are forgotten when the map grows large.
 const IDLE_SECS: f64 = 60.0;
 /// Map size from which idle buckets are pruned.

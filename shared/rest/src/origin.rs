@@ -2,18 +2,35 @@
 //! A request without `Origin` (a server, a native app) passes; a browser from
 //! an origin not in `ECB_ALLOWED_ORIGINS` gets 403.
 
+use std::sync::Arc;
+
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::AppState;
-use crate::rest::envelope_response;
+use crate::envelope_response;
+
+/// Wraps every route of `router` in the origin policy of `allowed`
+/// (`ECB_ALLOWED_ORIGINS`): CORS headers, and 403 for foreign origins.
+pub fn with_origin_policy(router: Router, allowed: &[String]) -> Router {
+    let allowed_list: Arc<[String]> = allowed.into();
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_list,
+            check_origin,
+        ))
+        .layer(cors(allowed))
+}
 
 /// Refuses requests from foreign origins before any handler runs.
-pub async fn check_origin(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let allowed = &app.engine.config().allowed_origins;
+async fn check_origin(
+    State(allowed): State<Arc<[String]>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Some(origin) = request.headers().get(header::ORIGIN)
         && !allowed.is_empty()
         && !allowed
@@ -27,7 +44,7 @@ pub async fn check_origin(State(app): State<AppState>, request: Request, next: N
 }
 
 /// CORS headers for the allowed origins (any, when none are configured).
-pub fn cors(allowed: &[String]) -> CorsLayer {
+fn cors(allowed: &[String]) -> CorsLayer {
     let origins = if allowed.is_empty() || allowed.iter().any(|a| a == "*") {
         AllowOrigin::any()
     } else {

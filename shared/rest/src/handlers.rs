@@ -1,5 +1,5 @@
-//! REST (PROTOCOL.md transport 3) and the server API: an HTTP request becomes
-//! one engine call, the envelope its body, the error code its status.
+//! The handlers: read the body within the limit, find the caller, run the
+//! engine, answer with the envelope and the code's status.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,7 +10,7 @@ use ecb_engine::protocol::envelope::{OpResult, envelope};
 use ecb_engine::{EcbError, Reply};
 use serde_json::Value;
 
-use crate::AppState;
+use crate::RestState;
 
 /// The envelope as an HTTP response.
 pub fn envelope_response(status: StatusCode, result: &OpResult) -> Response {
@@ -37,7 +37,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Reads a JSON body within the payload limit; an empty body is `{}`.
-fn read_body(app: &AppState, body: &Bytes) -> Result<Value, EcbError> {
+fn read_body(app: &RestState, body: &Bytes) -> Result<Value, EcbError> {
     app.engine.check_payload_size(body.len())?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
@@ -47,7 +47,7 @@ fn read_body(app: &AppState, body: &Bytes) -> Result<Value, EcbError> {
 
 /// `POST /v1/{action}`.
 pub async fn operation(
-    State(app): State<AppState>,
+    State(app): State<RestState>,
     Path(action): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -66,24 +66,24 @@ pub async fn operation(
         _ => None,
     };
     let Reply { result, pushes } = app.engine.execute(caller.as_ref(), &action, payload).await;
-    app.deliver_later(pushes);
+    app.deliver(pushes).await;
     respond(&result)
 }
 
 /// `POST /v1/server/publish`.
-pub async fn publish(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn publish(State(app): State<RestState>, headers: HeaderMap, body: Bytes) -> Response {
     let payload = match read_body(&app, &body) {
         Ok(payload) => payload,
         Err(error) => return respond(&Err(error)),
     };
     let Reply { result, pushes } = app.engine.server_publish(bearer(&headers), payload).await;
-    app.deliver_later(pushes);
+    app.deliver(pushes).await;
     respond(&result)
 }
 
 /// `GET /v1/server/threads/{threadId}/presence`.
 pub async fn presence(
-    State(app): State<AppState>,
+    State(app): State<RestState>,
     Path(thread_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -96,7 +96,7 @@ pub async fn presence(
 
 /// `POST /v1/server/disconnectUser`.
 pub async fn disconnect_user(
-    State(app): State<AppState>,
+    State(app): State<RestState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -117,9 +117,4 @@ pub async fn not_found() -> Response {
         ecb_engine::ErrorCode::UnknownAction,
         "no such endpoint",
     )))
-}
-
-/// `GET /healthz`.
-pub async fn healthz(State(app): State<AppState>) -> Response {
-    Json(serde_json::json!({ "ok": true, "connections": app.hub.len() })).into_response()
 }

@@ -1,0 +1,39 @@
+//! `$connect`: verify `?token=`, record the connection; 401 refuses the upgrade.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use ecb_engine::protocol::envelope::envelope;
+use ecb_functions::{Error, Function, connection_id, respond};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+async fn connect(
+    function: &Function,
+    request: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let token = request
+        .query_string_parameters
+        .first("token")
+        .unwrap_or_default();
+    let endpoint = function.endpoint(&request.request_context);
+    match function
+        .engine
+        .connect(token, connection_id(&request).to_owned(), endpoint)
+        .await
+    {
+        Ok(_) => respond(200, None),
+        Err(error) => respond(error.http_status(), Some(envelope(&Err(error)).to_string())),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let function = Arc::new(Function::from_env().await?);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
+            let function = function.clone();
+            async move { Ok::<_, Error>(connect(&function, event.payload).await) }
+        },
+    ))
+    .await
+}

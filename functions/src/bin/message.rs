@@ -1,0 +1,47 @@
+//! `$default`: one request frame through the engine; the response frame goes
+//! back to the caller by PostToConnection, then the pushes fan out.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use ecb_engine::protocol::frame;
+use ecb_engine::protocol::frame::sniff_request_id;
+use ecb_functions::{Error, Function, connection_id, respond};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+async fn message(
+    function: &Function,
+    request: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let body = request.body.as_deref().unwrap_or_default();
+    let (reply, pushes, to) = match function.engine.resume(connection_id(&request)).await {
+        Ok(caller) => {
+            let (reply, pushes) = function.engine.handle_frame(&caller, body).await;
+            let to = caller
+                .connection
+                .unwrap_or_else(|| function.member(&request));
+            (reply, pushes, to)
+        }
+        Err(error) => {
+            let reply = frame::response(sniff_request_id(body).as_ref(), &Err(error));
+            (reply, ecb_engine::Pushes::none(), function.member(&request))
+        }
+    };
+    if let Err(error) = function.pusher.post(&to, &reply).await {
+        tracing::warn!(connection = %to.connection_id, %error, "response not delivered");
+    }
+    pushes.deliver(&function.engine).await;
+    respond(200, None)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let function = Arc::new(Function::from_env().await?);
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
+            let function = function.clone();
+            async move { Ok::<_, Error>(message(&function, event.payload).await) }
+        },
+    ))
+    .await
+}

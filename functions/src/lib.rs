@@ -1,0 +1,106 @@
+//! What the four Lambda functions share: configuration from the environment
+//! (PROTOCOL.md's variables), the engine on the DynamoDB Store and the
+//! Management API Pusher, and the API Gateway event helpers. Each binary in
+//! `src/bin/` is one thin handler on top.
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest,
+    ApiGatewayWebsocketProxyRequestContext,
+};
+use aws_lambda_events::encodings::Body;
+use ecb_aws::{DynamoStore, ManagementPusher};
+use ecb_engine::backend::HttpBackend;
+use ecb_engine::ports::Member;
+use ecb_engine::{ConfigError, Engine, Settings};
+
+pub use lambda_runtime::Error;
+
+/// The engine and the pusher one warm Lambda instance keeps between invocations.
+pub struct Function {
+    pub engine: Arc<Engine>,
+    pub pusher: Arc<ManagementPusher>,
+    management_endpoint: Option<String>,
+}
+
+/// Logs as plain lines for CloudWatch (no colours), level from `RUST_LOG`.
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_ansi(false)
+        .without_time()
+        .try_init();
+}
+
+impl Function {
+    /// Reads the configuration and builds the engine; a bad setting fails the
+    /// cold start with one line naming it.
+    pub async fn from_env() -> Result<Self, Error> {
+        init_logging();
+        let settings = Settings::from_env()?;
+        let config = settings.resolve()?;
+        let table = settings
+            .table
+            .as_deref()
+            .ok_or(ConfigError::Missing("ECB_TABLE"))?;
+        let local = settings.dynamodb_endpoint.as_deref();
+        let store = DynamoStore::connect(table, local).await;
+        if local.is_some() {
+            // A local stand-in starts empty; on AWS the SAM template made the table.
+            store.ensure_table().await?;
+        }
+        let pusher = Arc::new(ManagementPusher::new(settings.management_endpoint.clone()).await);
+        let backend = HttpBackend::new(&config)?;
+        Ok(Self {
+            engine: Arc::new(Engine::new(
+                config,
+                Arc::new(store),
+                pusher.clone(),
+                Arc::new(backend),
+            )),
+            pusher,
+            management_endpoint: settings.management_endpoint,
+        })
+    }
+
+    /// Where this connection's pushes go: `ECB_MANAGEMENT_ENDPOINT`, else the
+    /// API's own `https://{domainName}/{stage}`.
+    pub fn endpoint(&self, context: &ApiGatewayWebsocketProxyRequestContext) -> String {
+        self.management_endpoint.clone().unwrap_or_else(|| {
+            format!(
+                "https://{}/{}",
+                context.domain_name.as_deref().unwrap_or_default(),
+                context.stage.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
+    /// The connection an event is about, as a channel member (user unknown).
+    pub fn member(&self, request: &ApiGatewayWebsocketProxyRequest) -> Member {
+        Member {
+            connection_id: connection_id(request).to_owned(),
+            user_id: String::new(),
+            endpoint: self.endpoint(&request.request_context),
+        }
+    }
+}
+
+/// The API Gateway connection id of an event.
+pub fn connection_id(request: &ApiGatewayWebsocketProxyRequest) -> &str {
+    request
+        .request_context
+        .connection_id
+        .as_deref()
+        .unwrap_or_default()
+}
+
+/// A response with a status and an optional text body.
+pub fn respond(status: u16, body: Option<String>) -> ApiGatewayProxyResponse {
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = i64::from(status);
+    response.body = body.map(Body::Text);
+    response
+}
