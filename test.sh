@@ -14,14 +14,21 @@ apt_install() {
 echo "== tools"
 need node && need npm || apt_install nodejs npm
 (cd tests/node && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --silent; })
+# cargo-lambda (the Lambda runtime emulator) and cfn-lint, in a venv of our own.
+venv="$root/.tools/venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+[ -x "$venv/bin/cargo-lambda" ] && [ -x "$venv/bin/cfn-lint" ] || "$venv/bin/pip" install -q cargo-lambda cfn-lint
+export PATH="$venv/bin:$PATH"
 
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 
 echo "== Rust: unit and end-to-end tests (real servers on loopback)"
-# The end-to-end tests run the real `ecb` binary too, so build it first.
+# The end-to-end tests run the real `ecb` binary and the function binaries
+# (cargo lambda runs those from functions/), so build them first.
 cargo build --workspace --bins -q
+(cd functions && cargo build --bins -q)
 cargo test --workspace
 
 echo "== Node: stock socket.io-client and ws against the real ecb binary"

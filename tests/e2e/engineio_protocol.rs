@@ -14,7 +14,6 @@ use serde_json::json;
 /// Ping interval plus ping timeout: a silent session is dead by then.
 const PING_DEADLINE: Duration = Duration::from_millis(300 + 200);
 
-
 const HANDSHAKE_KEYS: [&str; 5] = [
     "maxPayload",
     "pingInterval",

@@ -4,9 +4,12 @@
 mod backend_faults;
 mod chat;
 mod cli;
+mod dynamo_store;
 mod engineio_protocol;
 mod jwt_attacks;
 mod limits;
 mod operations;
 mod server_api;
+mod serverless;
+mod shared_table;
 mod socketio_protocol;

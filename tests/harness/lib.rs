@@ -2,15 +2,21 @@
 //! on loopback, and drives them with real WebSocket and REST clients.
 
 pub mod conformance;
+pub mod dynalite;
 pub mod eio_client;
 pub mod fault_backend;
+pub mod lambda;
 pub mod rest;
+pub mod serverless;
 pub mod stack;
 pub mod tokens;
 pub mod ws;
 
+pub use dynalite::Dynalite;
 pub use fault_backend::{Fault, FaultBackend};
+pub use lambda::LambdaWatch;
 pub use rest::Rest;
+pub use serverless::Serverless;
 pub use stack::{Stack, StackOptions};
 pub use tokens::TestTokens;
 pub use ws::WsClient;

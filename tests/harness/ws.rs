@@ -34,6 +34,11 @@ impl WsClient {
         origin: Option<&str>,
     ) -> Result<Self, u16> {
         let url = format!("{}/ws?token={token}", base.replacen("http", "ws", 1));
+        Self::connect_url(&url, origin).await
+    }
+
+    /// Connects to a full `ws://` URL (API Gateway's is `wss://host/stage?token=`).
+    pub async fn connect_url(url: &str, origin: Option<&str>) -> Result<Self, u16> {
         let mut request = url.into_client_request().expect("valid URL");
         if let Some(origin) = origin {
             request

@@ -1,0 +1,134 @@
+//! Several `ecb serve` processes sharing threads through one DynamoDB table,
+//! with no broker: each pushes to the others' connections through their
+//! `/@connections` endpoints.
+
+use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
+use ecb_engine::Settings;
+use ecb_tests::{Dynalite, QUIET, WsClient};
+use serde_json::json;
+
+async fn server(dynalite: &Dynalite, backend: &str) -> ecb_adapter::RunningServer {
+    let public_key = format!("--public-key={DEMO_PUBLIC_KEY_PEM}");
+    let settings = Settings::from_args([
+        "--listen",
+        "127.0.0.1:0",
+        "--backend-url",
+        backend,
+        &public_key,
+        "--table",
+        "ecb-shared",
+        "--dynamodb-endpoint",
+        &dynalite.url,
+        "--rate-limit",
+        "1000",
+    ])
+    .expect("settings");
+    ecb_adapter::start(&settings).await.expect("server starts")
+}
+
+#[tokio::test]
+async fn clients_on_two_servers_chat_in_one_thread() {
+    let dynalite = Dynalite::start().await;
+    let backend = DemoBackend::new(None);
+    let backend_url = format!(
+        "http://{}",
+        backend.clone().spawn("127.0.0.1:0").await.unwrap()
+    );
+    let (one, two) = (
+        server(&dynalite, &backend_url).await,
+        server(&dynalite, &backend_url).await,
+    );
+    let state = backend.state();
+    let token = state
+        .keys
+        .thread_token("alice-bob", &["alice".into(), "bob".into()]);
+
+    let mut alice = WsClient::connect(&one.url(), &state.user_token("alice").unwrap())
+        .await
+        .unwrap();
+    let mut bob = WsClient::connect(&two.url(), &state.user_token("bob").unwrap())
+        .await
+        .unwrap();
+    alice.ok("getThread", json!({ "threadToken": token })).await;
+    bob.ok("getThread", json!({ "threadToken": token })).await;
+    assert_eq!(alice.expect_push("presence").await["userId"], "bob");
+
+    let ack = alice
+        .ok("sendMessage", json!({ "threadToken": token, "message": { "type": "text", "data": "across servers" } }))
+        .await;
+    assert_eq!(bob.expect_push("message").await["message"], ack);
+    let back = bob
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "and back" } }),
+        )
+        .await;
+    assert_eq!(alice.expect_push("message").await["message"], back);
+    let presence = bob.ok("getPresence", json!({ "threadToken": token })).await;
+    assert_eq!(presence["userIds"], json!(["alice", "bob"]));
+
+    // Server two goes away without a word: its connections stay in the table
+    // until a push finds them gone.
+    let two_url = two.url();
+    two.stop().await;
+    alice
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "still there?" } }),
+        )
+        .await;
+    alice.expect_no_push("message", QUIET).await;
+    drop(two_url);
+}
+
+#[tokio::test]
+async fn fan_out_to_hundreds_on_another_server_costs_one_query() {
+    let dynalite = Dynalite::start().await;
+    let backend = DemoBackend::new(None);
+    let backend_url = format!(
+        "http://{}",
+        backend.clone().spawn("127.0.0.1:0").await.unwrap()
+    );
+    let (one, two) = (
+        server(&dynalite, &backend_url).await,
+        server(&dynalite, &backend_url).await,
+    );
+    let state = backend.state();
+    let token = state
+        .keys
+        .thread_token("welcome", &["alice".into(), "bob".into()]);
+    let bob_token = state.user_token("bob").unwrap();
+
+    let mut listeners = Vec::new();
+    for _ in 0..200 {
+        let mut bob = WsClient::connect(&two.url(), &bob_token).await.unwrap();
+        bob.ok("getThread", json!({ "threadToken": token })).await;
+        listeners.push(bob);
+    }
+    let mut alice = WsClient::connect(&one.url(), &state.user_token("alice").unwrap())
+        .await
+        .unwrap();
+    alice.ok("getThread", json!({ "threadToken": token })).await;
+
+    let calls = one
+        .state()
+        .store_calls
+        .clone()
+        .expect("a shared server counts its calls");
+    let queries_before = calls.count("Query");
+    let ack = alice
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "to all of you" } }),
+        )
+        .await;
+    for bob in &mut listeners {
+        assert_eq!(bob.expect_push("message").await["message"], ack);
+    }
+    assert_eq!(
+        calls.count("Query") - queries_before,
+        1,
+        "{:?}",
+        calls.snapshot()
+    );
+}
