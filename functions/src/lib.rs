@@ -88,6 +88,23 @@ impl Function {
     }
 }
 
+/// Runs a WebSocket route: the engine is built once per cold start, then
+/// `handler` answers every event the runtime hands over.
+pub async fn serve_websocket_route<F, Fut>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Arc<Function>, ApiGatewayWebsocketProxyRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ApiGatewayProxyResponse> + Send + 'static,
+{
+    let function = Arc::new(Function::from_env().await?);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
+            let answer = handler(function.clone(), event.payload);
+            async move { Ok::<_, Error>(answer.await) }
+        },
+    ))
+    .await
+}
+
 /// The API Gateway connection id of an event.
 pub fn connection_id(request: &ApiGatewayWebsocketProxyRequest) -> &str {
     request

@@ -69,7 +69,6 @@ async fn clients_on_two_servers_chat_in_one_thread() {
 
     // Server two goes away without a word: its connections stay in the table
     // until a push finds them gone.
-    let two_url = two.url();
     two.stop().await;
     alice
         .ok(
@@ -78,7 +77,6 @@ async fn clients_on_two_servers_chat_in_one_thread() {
         )
         .await;
     alice.expect_no_push("message", QUIET).await;
-    drop(two_url);
 }
 
 #[tokio::test]

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use ecb_engine::protocol::envelope::envelope;
 use ecb_functions::{Error, Function, connection_id, respond};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 async fn connect(
-    function: &Function,
+    function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let token = request
@@ -28,12 +27,5 @@ async fn connect(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let function = Arc::new(Function::from_env().await?);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let function = function.clone();
-            async move { Ok::<_, Error>(connect(&function, event.payload).await) }
-        },
-    ))
-    .await
+    ecb_functions::serve_websocket_route(connect).await
 }

@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use ecb_functions::{Error, Function, connection_id, respond};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 async fn disconnect(
-    function: &Function,
+    function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     function.engine.disconnect(connection_id(&request)).await;
@@ -16,12 +15,5 @@ async fn disconnect(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let function = Arc::new(Function::from_env().await?);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let function = function.clone();
-            async move { Ok::<_, Error>(disconnect(&function, event.payload).await) }
-        },
-    ))
-    .await
+    ecb_functions::serve_websocket_route(disconnect).await
 }

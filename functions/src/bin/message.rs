@@ -7,10 +7,9 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use ecb_engine::protocol::frame;
 use ecb_engine::protocol::frame::sniff_request_id;
 use ecb_functions::{Error, Function, connection_id, respond};
-use lambda_runtime::{LambdaEvent, service_fn};
 
 async fn message(
-    function: &Function,
+    function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let body = request.body.as_deref().unwrap_or_default();
@@ -36,12 +35,5 @@ async fn message(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let function = Arc::new(Function::from_env().await?);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
-            let function = function.clone();
-            async move { Ok::<_, Error>(message(&function, event.payload).await) }
-        },
-    ))
-    .await
+    ecb_functions::serve_websocket_route(message).await
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use futures_util::stream;
 
+use crate::ops::presence_change;
 use crate::ports::{Member, PushError};
 use crate::{Engine, PushEvent};
 
@@ -101,15 +102,10 @@ impl Engine {
                 let Ok(members) = self.store.members(&thread_id).await else {
                     continue;
                 };
-                if members.iter().any(|m| m.user_id == record.user.user_id) {
-                    continue;
+                let offline = presence_change(&thread_id, &record.user.user_id, false, &members);
+                if let Some(event) = offline {
+                    self.push_all(&members, None, &event).await;
                 }
-                let event = PushEvent::Presence {
-                    thread_id,
-                    user_id: record.user.user_id.clone(),
-                    online: false,
-                };
-                self.push_all(&members, None, &event).await;
             }
         }
     }

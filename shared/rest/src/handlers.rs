@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecb_engine::protocol::envelope::{OpResult, envelope};
@@ -36,13 +36,27 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Reads a JSON body within the payload limit; an empty body is `{}`.
-fn read_body(app: &RestState, body: &Bytes) -> Result<Value, EcbError> {
-    app.engine.check_payload_size(body.len())?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
+/// A request body read as the operation's payload: within the payload limit,
+/// JSON, and `{}` when empty. Refusals are envelopes like every other answer.
+pub struct Payload(Value);
+
+impl FromRequest<RestState> for Payload {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &RestState) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(request, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let read = || -> Result<Value, EcbError> {
+            app.engine.check_payload_size(body.len())?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Value::Object(Default::default()));
+            }
+            serde_json::from_slice(&body)
+                .map_err(|_| EcbError::bad_request("body is not valid JSON"))
+        };
+        read().map(Payload).map_err(|error| respond(&Err(error)))
     }
-    serde_json::from_slice(body).map_err(|_| EcbError::bad_request("body is not valid JSON"))
 }
 
 /// `POST /v1/{action}`.
@@ -50,12 +64,8 @@ pub async fn operation(
     State(app): State<RestState>,
     Path(action): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Payload(payload): Payload,
 ) -> Response {
-    let payload = match read_body(&app, &body) {
-        Ok(payload) => payload,
-        Err(error) => return respond(&Err(error)),
-    };
     let anonymous = ecb_engine::Action::parse(&action).map(|a| a.is_anonymous());
     let caller = match anonymous {
         Ok(false) => match app.engine.authenticate(bearer(&headers)) {
@@ -71,11 +81,11 @@ pub async fn operation(
 }
 
 /// `POST /v1/server/publish`.
-pub async fn publish(State(app): State<RestState>, headers: HeaderMap, body: Bytes) -> Response {
-    let payload = match read_body(&app, &body) {
-        Ok(payload) => payload,
-        Err(error) => return respond(&Err(error)),
-    };
+pub async fn publish(
+    State(app): State<RestState>,
+    headers: HeaderMap,
+    Payload(payload): Payload,
+) -> Response {
     let Reply { result, pushes } = app.engine.server_publish(bearer(&headers), payload).await;
     app.deliver(pushes).await;
     respond(&result)
@@ -98,12 +108,8 @@ pub async fn presence(
 pub async fn disconnect_user(
     State(app): State<RestState>,
     headers: HeaderMap,
-    body: Bytes,
+    Payload(payload): Payload,
 ) -> Response {
-    let payload = match read_body(&app, &body) {
-        Ok(payload) => payload,
-        Err(error) => return respond(&Err(error)),
-    };
     respond(
         &app.engine
             .server_disconnect_user(bearer(&headers), payload)

@@ -1,20 +1,13 @@
 //! getPresence: which users have a connection in the thread's channel.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Outcome, parse};
+use super::{Outcome, ThreadTokenPayload, parse};
 use crate::fanout::Pushes;
 use crate::{Caller, EcbError, Engine};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Payload {
-    thread_token: String,
-}
-
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let Payload { thread_token } = parse(payload)?;
+    let ThreadTokenPayload { thread_token } = parse(payload)?;
     let thread = engine.authorize_thread(caller, &thread_token)?;
     Ok((engine.presence(&thread.thread_id).await?, Pushes::none()))
 }

@@ -1,21 +1,14 @@
 //! getThread: a thread and its messages; the caller's connection joins its
 //! channel and from then on receives its pushes.
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Outcome, parse, to_value, with_user};
+use super::{Outcome, ThreadTokenPayload, parse, to_value, with_user};
 use crate::ports::{BackendCall, BackendOperation};
 use crate::{Caller, Engine};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Payload {
-    thread_token: String,
-}
-
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let Payload { thread_token } = parse(payload.clone())?;
+    let ThreadTokenPayload { thread_token } = parse(payload.clone())?;
     let thread = engine.authorize_thread(caller, &thread_token)?;
     let mut body = with_user(payload, caller);
     body["threadId"] = Value::from(thread.thread_id.clone());

@@ -1,19 +1,12 @@
 //! leaveThread: the caller's connection stops receiving the thread's pushes.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Outcome, parse};
+use super::{Outcome, ThreadTokenPayload, parse};
 use crate::{Caller, Engine};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Payload {
-    thread_token: String,
-}
-
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let Payload { thread_token } = parse(payload)?;
+    let ThreadTokenPayload { thread_token } = parse(payload)?;
     let thread = engine.tokens.thread(&thread_token)?;
     let pushes = engine.leave_channel(caller, &thread.thread_id).await?;
     Ok((json!({}), pushes))

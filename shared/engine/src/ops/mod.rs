@@ -16,6 +16,8 @@ pub(crate) mod server_presence;
 pub(crate) mod server_publish;
 mod threads;
 
+pub(crate) use threads::presence_change;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -42,6 +44,13 @@ pub(crate) async fn dispatch(
         Action::LeaveThread => leave_thread::run(engine, caller, payload).await,
         Action::GetPresence => get_presence::run(engine, caller, payload).await,
     }
+}
+
+/// The payload of the operations that name a thread by its token alone.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ThreadTokenPayload {
+    pub(crate) thread_token: String,
 }
 
 /// Reads a payload into an operation's own type; a mismatch is `bad_request`.

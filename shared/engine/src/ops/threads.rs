@@ -5,9 +5,29 @@ use serde_json::Value;
 
 use crate::engine::store_failure;
 use crate::fanout::Pushes;
+use crate::ports::Member;
 use crate::protocol::models::{Thread, ThreadAndMessages};
 use crate::tokens::ThreadClaims;
 use crate::{Caller, EcbError, Engine, PushEvent};
+
+/// The presence event for a user's connection joining (`online`) or leaving
+/// a channel whose other members are `others`; none while another connection
+/// of the same user is among them (presence counts users, not connections).
+pub(crate) fn presence_change(
+    thread_id: &str,
+    user_id: &str,
+    online: bool,
+    others: &[Member],
+) -> Option<PushEvent> {
+    if others.iter().any(|m| m.user_id == user_id) {
+        return None;
+    }
+    Some(PushEvent::Presence {
+        thread_id: thread_id.to_owned(),
+        user_id: user_id.to_owned(),
+        online,
+    })
+}
 
 impl Engine {
     /// Verifies a threadToken and, while `blockNonMembers` is on, that the
@@ -86,20 +106,16 @@ impl Engine {
         if members.iter().any(|m| m.connection_id == me.connection_id) {
             return Ok(Pushes::none());
         }
-        let was_online = members.iter().any(|m| m.user_id == me.user_id);
         self.store
             .join(thread_id, me)
             .await
             .map_err(|e| store_failure(&e))?;
-        if was_online {
-            return Ok(Pushes::none());
-        }
-        let event = PushEvent::Presence {
-            thread_id: thread_id.to_owned(),
-            user_id: me.user_id.clone(),
-            online: true,
-        };
-        Ok(Pushes::one(members, None, event))
+        Ok(
+            match presence_change(thread_id, &me.user_id, true, &members) {
+                Some(event) => Pushes::one(members, None, event),
+                None => Pushes::none(),
+            },
+        )
     }
 
     /// Removes the caller's connection from a channel; announces the user as
@@ -125,15 +141,12 @@ impl Engine {
             .members(thread_id)
             .await
             .map_err(|e| store_failure(&e))?;
-        if members.iter().any(|m| m.user_id == me.user_id) {
-            return Ok(Pushes::none());
-        }
-        let event = PushEvent::Presence {
-            thread_id: thread_id.to_owned(),
-            user_id: me.user_id.clone(),
-            online: false,
-        };
-        Ok(Pushes::one(members, None, event))
+        Ok(
+            match presence_change(thread_id, &me.user_id, false, &members) {
+                Some(event) => Pushes::one(members, None, event),
+                None => Pushes::none(),
+            },
+        )
     }
 
     /// Pushes stored messages to a channel, skipping the connection that sent them.
