@@ -1,26 +1,10 @@
 //! The `ecb` binary itself, as a person runs it.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use ecb_tests::WsClient;
+use ecb_tests::{WsClient, ecb_binary};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// The `ecb` binary cargo built beside this test binary.
-fn ecb_binary() -> PathBuf {
-    let mut dir = std::env::current_exe().expect("test binary path");
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let binary = dir.join("ecb");
-    assert!(
-        binary.exists(),
-        "build the ecb binary first: cargo build --bins"
-    );
-    binary
-}
 
 #[test]
 fn serve_without_a_backend_url_stops_with_one_line_naming_it() {

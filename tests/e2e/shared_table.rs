@@ -79,6 +79,83 @@ async fn clients_on_two_servers_chat_in_one_thread() {
     alice.expect_no_push("message", QUIET).await;
 }
 
+/// A real `ecb serve` process on the shared table; killed on drop.
+struct ServeProcess {
+    url: String,
+    child: tokio::process::Child,
+}
+
+async fn serve_process(dynalite: &Dynalite, backend: &str) -> ServeProcess {
+    let port = ecb_tests::dynalite::free_port();
+    let child = tokio::process::Command::new(ecb_tests::ecb_binary())
+        .arg("serve")
+        .env("ECB_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ECB_BACKEND_URL", backend)
+        .env("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM)
+        .env("ECB_TABLE", "ecb-processes")
+        .env("ECB_DYNAMODB_ENDPOINT", &dynalite.url)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ecb serve starts");
+    ecb_tests::dynalite::wait_for_port(port).await;
+    ServeProcess {
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+    }
+}
+
+#[tokio::test]
+async fn two_ecb_serve_processes_share_a_thread() {
+    let dynalite = Dynalite::start().await;
+    let backend = DemoBackend::new(None);
+    let backend_url = format!(
+        "http://{}",
+        backend.clone().spawn("127.0.0.1:0").await.unwrap()
+    );
+    let one = serve_process(&dynalite, &backend_url).await;
+    let two = serve_process(&dynalite, &backend_url).await;
+    let state = backend.state();
+    let token = state
+        .keys
+        .thread_token("welcome", &["carol".into(), "dave".into()]);
+    let mut carol = WsClient::connect(&one.url, &state.user_token("carol").unwrap())
+        .await
+        .unwrap();
+    let mut dave = WsClient::connect(&two.url, &state.user_token("dave").unwrap())
+        .await
+        .unwrap();
+    carol.ok("getThread", json!({ "threadToken": token })).await;
+    dave.ok("getThread", json!({ "threadToken": token })).await;
+    let ack = carol
+        .ok("sendMessage", json!({ "threadToken": token, "message": { "type": "text", "data": "process to process" } }))
+        .await;
+    assert_eq!(dave.expect_push("message").await["message"], ack);
+    let back = dave
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "and back" } }),
+        )
+        .await;
+    assert_eq!(carol.expect_push("message").await["message"], back);
+    // SIGTERM: the process closes its sockets and its connections' records go.
+    let pid = two.child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert_eq!(dave.closed().await, Some(1001));
+    let offline = carol.expect_push("presence").await;
+    assert_eq!(
+        (offline["userId"].as_str(), offline["online"].as_bool()),
+        (Some("dave"), Some(false))
+    );
+    drop(one);
+}
+
 #[tokio::test]
 async fn fan_out_to_hundreds_on_another_server_costs_one_query() {
     let dynalite = Dynalite::start().await;

@@ -60,9 +60,21 @@ impl LambdaWatch {
         for (name, value) in env {
             command.env(name, value);
         }
-        let child = command
-            .spawn()
-            .expect("cargo lambda runs (pip install cargo-lambda; ./test.sh does)");
+        let mut child = command.spawn().expect("cargo runs");
+        for _ in 0..600 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "cargo lambda watch exited ({status}): is cargo-lambda installed? (./test.sh installs it)"
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         wait_for_port(port).await;
         Self {
             invoke_url: format!("http://127.0.0.1:{port}"),

@@ -21,6 +21,21 @@ pub use stack::{Stack, StackOptions};
 pub use tokens::TestTokens;
 pub use ws::WsClient;
 
+/// The `ecb` binary cargo built beside this test binary.
+pub fn ecb_binary() -> std::path::PathBuf {
+    let mut dir = std::env::current_exe().expect("test binary path");
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let binary = dir.join("ecb");
+    assert!(
+        binary.exists(),
+        "build the ecb binary first: cargo build --bins"
+    );
+    binary
+}
+
 /// How long a test waits for something that should happen.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a test waits to be sure something does not happen.
