@@ -139,7 +139,6 @@ pub fn serve(
 
 /// Every route of the local server.
 fn router(state: AppState) -> Router {
-    let config = state.engine.config();
     let socket_io = EngineIo::new(
         EngineIoConfig::new("/socket.io/"),
         SocketIo::new(
@@ -161,7 +160,7 @@ fn router(state: AppState) -> Router {
         sockets = sockets.merge(management::router(state.hub.clone()));
     }
     let sockets = sockets.with_state(state.clone());
-    ecb_rest::with_origin_policy(sockets.merge(rest), &config.allowed_origins)
+    ecb_rest::with_origin_policy(sockets.merge(rest), state.engine.clone())
 }
 
 /// `GET /healthz`: up, and how many sockets are open.

@@ -8,10 +8,13 @@ use ecb_rest::{PushDelivery, RestState};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let function = Function::from_env().await?;
-    let allowed = function.engine.config().allowed_origins.clone();
     let router = ecb_rest::router(RestState {
         engine: function.engine.clone(),
         delivery: PushDelivery::Inline,
     });
-    lambda_http::run(ecb_rest::with_origin_policy(router, &allowed)).await
+    lambda_http::run(ecb_rest::with_origin_policy(
+        router,
+        function.engine.clone(),
+    ))
+    .await
 }

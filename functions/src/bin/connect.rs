@@ -10,6 +10,11 @@ async fn connect(
     function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
+    let origin = request.headers.get("origin").map(|o| o.as_bytes());
+    if !function.engine.config().origin_allowed(origin) {
+        let error = ecb_engine::EcbError::forbidden("origin not allowed");
+        return respond(403, Some(envelope(&Err(error)).to_string()));
+    }
     let token = request
         .query_string_parameters
         .first("token")

@@ -104,6 +104,21 @@ pub struct EngineConfig {
     pub token_leeway: Duration,
 }
 
+impl EngineConfig {
+    /// Whether a request with this `Origin` may proceed: one without `Origin`
+    /// (a server, a native app) always may; a browser's only from an allowed
+    /// origin, when origins are configured. One rule for every transport,
+    /// including API Gateway's `$connect`.
+    pub fn origin_allowed(&self, origin: Option<&[u8]>) -> bool {
+        let Some(origin) = origin else { return true };
+        self.allowed_origins.is_empty()
+            || self
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed == "*" || allowed.as_bytes() == origin)
+    }
+}
+
 #[derive(Parser)]
 struct FromEnvironment {
     #[command(flatten)]
@@ -126,8 +141,29 @@ impl Settings {
         let args = std::iter::once(std::ffi::OsString::from("ecb"))
             .chain(args.into_iter().map(Into::into));
         FromEnvironment::try_parse_from(args)
-            .map(|parsed| parsed.settings)
+            .map(|parsed| parsed.settings.without_empty_values())
             .map_err(|error| ConfigError::invalid("arguments", first_line(&error.to_string())))
+    }
+
+    /// An empty variable means "unset" (a template that cannot omit one sets
+    /// it to ""), never an empty table name or endpoint.
+    fn without_empty_values(mut self) -> Self {
+        for value in [
+            &mut self.backend_url,
+            &mut self.public_key,
+            &mut self.backend_secret,
+            &mut self.issuer,
+            &mut self.audience,
+            &mut self.table,
+            &mut self.dynamodb_endpoint,
+            &mut self.management_endpoint,
+            &mut self.public_url,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self
     }
 
     /// Checks every setting the engine needs and loads the public keys.
@@ -187,4 +223,39 @@ fn decode_webhook_secret(secret: &str) -> Result<Vec<u8>, ConfigError> {
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(extra: &[&str]) -> Settings {
+        let key = format!(
+            "--public-key={}",
+            include_str!("../../../demo/backend/keys/public/demo.pem")
+        );
+        let mut args = vec!["--backend-url", "http://127.0.0.1:1", key.as_str()];
+        args.extend_from_slice(extra);
+        Settings::from_args(args).unwrap()
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let parsed = settings(&["--management-endpoint", "", "--table", " ", "--issuer", ""]);
+        assert_eq!(parsed.management_endpoint, None);
+        assert_eq!(parsed.table, None);
+        assert_eq!(parsed.issuer, None);
+    }
+
+    #[test]
+    fn origins_are_checked_only_when_configured() {
+        let open = settings(&[]).resolve().unwrap();
+        assert!(open.origin_allowed(Some(b"https://anywhere.example")));
+        let closed = settings(&["--allowed-origins", "https://app.example"])
+            .resolve()
+            .unwrap();
+        assert!(closed.origin_allowed(None));
+        assert!(closed.origin_allowed(Some(b"https://app.example")));
+        assert!(!closed.origin_allowed(Some(b"https://evil.example")));
+    }
 }

@@ -91,17 +91,21 @@ fn key_id(path: &Path) -> Option<String> {
 }
 
 /// Splits PEM text that may hold several keys (an environment variable can
-/// carry a rotation pair).
+/// carry a rotation pair). A literal `\n` stands for a newline, as it often
+/// does where a PEM had to fit on one line.
 fn pem_blocks(text: &str) -> Vec<String> {
-    const END: &str = "-----END PUBLIC KEY-----";
-    let mut blocks: Vec<String> = text
-        .split_inclusive(END)
-        .map(str::trim)
-        .filter(|block| block.contains("-----BEGIN"))
-        .map(str::to_owned)
-        .collect();
+    let text = text.replace("\\n", "\n");
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        current.push_str(line);
+        current.push('\n');
+        if line.starts_with("-----END") {
+            blocks.push(std::mem::take(&mut current));
+        }
+    }
     if blocks.is_empty() {
-        blocks.push(text.to_owned());
+        blocks.push(text);
     }
     blocks
 }
@@ -240,5 +244,21 @@ impl TokenVerifier {
             Some(_) => "could not be verified",
         };
         Err(EcbError::unauthorized(format!("{kind} {reason}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pem_blocks;
+
+    const KEY: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\nBBBB\n-----END PUBLIC KEY-----";
+
+    #[test]
+    fn pem_text_splits_into_keys_whatever_its_line_breaks() {
+        assert_eq!(pem_blocks(KEY), vec![format!("{KEY}\n")]);
+        let two = format!("{KEY}\n{}", KEY.replace("PUBLIC KEY", "RSA PUBLIC KEY"));
+        assert_eq!(pem_blocks(&two).len(), 2);
+        let escaped = KEY.replace('\n', "\\n");
+        assert_eq!(pem_blocks(&escaped), vec![format!("{KEY}\n")]);
     }
 }

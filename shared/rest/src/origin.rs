@@ -11,32 +11,23 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use ecb_engine::Engine;
+
 use crate::envelope_response;
 
-/// Wraps every route of `router` in the origin policy of `allowed`
+/// Wraps every route of `router` in the engine's origin policy
 /// (`ECB_ALLOWED_ORIGINS`): CORS headers, and 403 for foreign origins.
-pub fn with_origin_policy(router: Router, allowed: &[String]) -> Router {
-    let allowed_list: Arc<[String]> = allowed.into();
+pub fn with_origin_policy(router: Router, engine: Arc<Engine>) -> Router {
+    let cors = cors(&engine.config().allowed_origins);
     router
-        .layer(axum::middleware::from_fn_with_state(
-            allowed_list,
-            check_origin,
-        ))
-        .layer(cors(allowed))
+        .layer(axum::middleware::from_fn_with_state(engine, check_origin))
+        .layer(cors)
 }
 
 /// Refuses requests from foreign origins before any handler runs.
-async fn check_origin(
-    State(allowed): State<Arc<[String]>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(origin) = request.headers().get(header::ORIGIN)
-        && !allowed.is_empty()
-        && !allowed
-            .iter()
-            .any(|a| a.as_bytes() == origin.as_bytes() || a == "*")
-    {
+async fn check_origin(State(engine): State<Arc<Engine>>, request: Request, next: Next) -> Response {
+    let origin = request.headers().get(header::ORIGIN).map(|o| o.as_bytes());
+    if !engine.config().origin_allowed(origin) {
         let error = ecb_engine::EcbError::forbidden("origin not allowed");
         return envelope_response(StatusCode::FORBIDDEN, &Err(error)).into_response();
     }
