@@ -20,6 +20,9 @@ venv="$root/.tools/venv"
 [ -x "$venv/bin/cargo-lambda" ] && [ -x "$venv/bin/cfn-lint" ] || "$venv/bin/pip" install -q cargo-lambda cfn-lint
 export PATH="$venv/bin:$PATH"
 
+echo "== SAM template"
+cfn-lint template.yaml
+
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
