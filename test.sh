@@ -13,7 +13,12 @@ apt_install() {
 
 echo "== tools"
 need node && need npm || apt_install nodejs npm
-(cd tests/node && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --silent; })
+need chromium || apt_install chromium
+npm_ci() { (cd "$1" && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --silent; }); }
+npm_ci tests/node
+npm_ci clients/js
+npm_ci tests/browser
+(cd clients/js && npm run --silent build)
 # cargo-lambda (the Lambda runtime emulator) and cfn-lint, in a venv of our own.
 venv="$root/.tools/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -36,3 +41,9 @@ cargo test --workspace
 
 echo "== Node: stock socket.io-client and ws against the real ecb binary"
 (cd tests/node && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec)
+
+echo "== ecb-client (TypeScript) against the real ecb binary, both transports"
+(cd clients/js && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs)
+
+echo "== The demo chat page in a real browser (chromium)"
+(cd tests/browser && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec chat.test.mjs)

@@ -22,6 +22,7 @@ pub async fn start(mut settings: Settings, backend_listen: &str) -> anyhow::Resu
     settings.public_key = Some(DEMO_PUBLIC_KEY_PEM.to_owned());
     settings.public_key_file.clear();
     let server = crate::start(&settings).await?;
+    backend.set_ecb_url(server.url());
     Ok(Demo {
         backend,
         backend_url,
@@ -39,6 +40,7 @@ impl Demo {
             "ECB demo is running.\n\
              \x20 ECB:          {url}  (REST {url}/v1/{{action}}, WebSocket {ws}/ws?token=…)\n\
              \x20 Demo backend: {backend}  (users alice, bob, carol, dave; accessToken = user id)\n\
+             \x20 Chat page:    {backend}/\n\
              \n\
              Try it:\n\
              \x20 curl -s -X POST {url}/v1/getUserToken -d '{{\"accessToken\":\"bob\"}}'\n\

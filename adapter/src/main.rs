@@ -26,6 +26,9 @@ enum Command {
         /// Where the demo backend listens.
         #[arg(long, default_value = "127.0.0.1:8081")]
         backend_listen: String,
+        /// Run only the demo backend (e.g. behind the Lambda functions).
+        #[arg(long)]
+        backend_only: bool,
     },
     /// Play API Gateway WebSockets (and the HTTP API) in front of `cargo lambda watch`.
     Gateway {
@@ -66,8 +69,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             server.stop().await;
         }
         Command::Demo {
+            backend_listen,
+            backend_only: true,
+            ..
+        } => {
+            let backend = ecb_demo_backend::DemoBackend::new(None);
+            let addr = backend.spawn(&backend_listen).await?;
+            println!(
+                "Demo backend on http://{addr} (users alice, bob, carol, dave; accessToken = user id)"
+            );
+            shutdown_signal().await;
+        }
+        Command::Demo {
             settings,
             backend_listen,
+            ..
         } => {
             let demo = ecb_adapter::demo::start(settings, &backend_listen).await?;
             println!("{}", demo.banner());

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -54,6 +54,8 @@ describe("the demo chat page in chromium", () => {
   const errors = [];
 
   before(async () => {
+    const bundle = path.join(ROOT, "clients/js/dist/ecb-client.js");
+    assert.ok(existsSync(bundle), `${bundle} is missing: cd clients/js && npm ci && npm run build`);
     demo = await startDemo();
     profile = mkdtempSync(path.join(os.tmpdir(), "ecb-chromium-"));
     context = await chromium.launchPersistentContext(profile, {

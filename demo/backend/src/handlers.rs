@@ -18,11 +18,12 @@ const THREAD_HISTORY: usize = 50;
 
 type Shared = Arc<DemoState>;
 
-pub(crate) fn router(state: Shared) -> Router {
+pub(crate) fn router(state: Shared, ecb_url: crate::page::EcbUrl) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/{operation}", post(dispatch))
         .with_state(state)
+        .merge(crate::page::router(ecb_url))
 }
 
 /// A refusal in the backend API's error shape, `{error: {code, message}}`.

@@ -10,6 +10,7 @@
 
 mod handlers;
 mod keys;
+mod page;
 mod state;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ pub use state::{DemoState, RecordedCall};
 #[derive(Clone)]
 pub struct DemoBackend {
     state: Arc<DemoState>,
+    ecb_url: page::EcbUrl,
 }
 
 impl DemoBackend {
@@ -30,7 +32,13 @@ impl DemoBackend {
     pub fn new(webhook_secret: Option<Vec<u8>>) -> Self {
         Self {
             state: Arc::new(DemoState::seeded(DemoKeys::demo(), webhook_secret)),
+            ecb_url: page::EcbUrl::default(),
         }
+    }
+
+    /// Tells the demo chat page (served at `/`) where ECB is: `/config.json`.
+    pub fn set_ecb_url(&self, url: impl Into<String>) {
+        *self.ecb_url.write().unwrap_or_else(|e| e.into_inner()) = Some(url.into());
     }
 
     /// The shared state, for tests that inspect what the backend saw.
@@ -38,9 +46,9 @@ impl DemoBackend {
         &self.state
     }
 
-    /// The HTTP routes of the backend API.
+    /// The HTTP routes of the backend API, and the demo chat page.
     pub fn router(&self) -> axum::Router {
-        handlers::router(self.state.clone())
+        handlers::router(self.state.clone(), self.ecb_url.clone())
     }
 
     /// Serves on `listener` until the task is dropped.

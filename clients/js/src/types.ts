@@ -1,0 +1,181 @@
+// The models of PROTOCOL.md (the ECB wire contract, v1), as TypeScript types.
+// Backends may add fields; they are passed through untouched.
+
+/** `user`. */
+export interface User {
+  userId: string;
+  displayName?: string;
+  data?: unknown;
+  [extra: string]: unknown;
+}
+
+/** `thread`: the threadToken is the key to every thread operation. */
+export interface Thread {
+  threadId: string;
+  threadToken: string;
+  memberIds: string[];
+  data?: unknown;
+  [extra: string]: unknown;
+}
+
+/** `threadMessage`: a message as the backend stored it. */
+export interface ThreadMessage {
+  messageId: string;
+  threadId: string;
+  senderId: string;
+  clientMessageId?: string;
+  type: string;
+  data: unknown;
+  /** Epoch milliseconds. */
+  createdAt?: number;
+  [extra: string]: unknown;
+}
+
+/** An outgoing `message`. `clientMessageId` (≤ 64 chars) is the idempotency key. */
+export interface OutgoingMessage {
+  clientMessageId?: string;
+  type: string;
+  data: unknown;
+}
+
+/** `pagingBase`. */
+export interface PagingBase {
+  pageStartIndex: number;
+  pageSize: number;
+}
+
+/** What a paged operation asks for; ECB fills in what is missing. */
+export type Paging = Partial<PagingBase>;
+
+/** A page of `items`, with the neighbouring pages or null. */
+export interface Page<T> extends PagingBase {
+  items: T[];
+  previousPage: PagingBase | null;
+  nextPage: PagingBase | null;
+}
+
+/** `pagedThreads`. */
+export type PagedThreads = Page<Thread>;
+/** `pagedContacts`. */
+export type PagedContacts = Page<User>;
+
+/** `threadAndMessages`. */
+export interface ThreadAndMessages {
+  thread: Thread;
+  messages: ThreadMessage[];
+}
+
+/** createThread's payload. */
+export interface NewThread {
+  memberIds: string[];
+  data?: unknown;
+  message: OutgoingMessage;
+}
+
+/** getPresence's result: the users online in a thread. */
+export interface Presence {
+  threadId: string;
+  userIds: string[];
+}
+
+/** Push `message`. */
+export interface MessagePush {
+  threadId: string;
+  message: ThreadMessage;
+}
+
+/** Push `typing`. */
+export interface TypingPush {
+  threadId: string;
+  userId: string;
+  typing: boolean;
+}
+
+/** Push `presence`: a user's first connection joined, or their last one left. */
+export interface PresencePush {
+  threadId: string;
+  userId: string;
+  online: boolean;
+}
+
+/** The client's connection, as the `state` event reports it. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
+
+/** What `ecb.on(event, fn)` hands to `fn`. */
+export interface EventMap {
+  message: MessagePush;
+  typing: TypingPush;
+  presence: PresencePush;
+  state: ConnectionState;
+}
+
+/** The push events of PROTOCOL.md. */
+export type PushName = "message" | "typing" | "presence";
+
+/** The error codes of PROTOCOL.md. */
+export type ProtocolErrorCode =
+  | "bad_request"
+  | "unauthorized"
+  | "forbidden"
+  | "unknown_action"
+  | "payload_too_large"
+  | "rate_limited"
+  | "backend_rejected"
+  | "backend_unavailable"
+  | "backend_invalid_response"
+  | "internal";
+
+/** Codes of the client's own: it could not connect, or it was closed. */
+export type ClientErrorCode = "connect_failed" | "closed";
+
+export type ErrorCode = ProtocolErrorCode | ClientErrorCode;
+
+/** The backend's own refusal, passed on by ECB. */
+export interface BackendError {
+  code: string;
+  message: string;
+}
+
+/** An envelope's `error`. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  backend?: BackendError;
+}
+
+/** Every answer of ECB. */
+export type Envelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ErrorBody };
+
+/** A WebSocket constructor (the browser's, or `ws` in Node). */
+export type WebSocketConstructor = new (url: string) => WebSocket;
+
+/** Reconnection delays: exponential from `minDelayMs`, capped at `maxDelayMs`, jittered. */
+export interface BackoffOptions {
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  factor?: number;
+}
+
+export interface ConnectOptions {
+  /** ECB's HTTP base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** A userToken from your backend… */
+  userToken?: string;
+  /** …or your backend's accessToken, traded through getUserToken. */
+  accessToken?: string;
+  /** Default `socket.io`. Use `websocket` for API Gateway. */
+  transport?: "socket.io" | "websocket";
+  /** The raw WebSocket endpoint; default `{url}/ws` (ws: or wss:). For API Gateway: `wss://…/{stage}`. */
+  wsUrl?: string;
+  /** The WebSocket constructor for the websocket transport; default the global one (pass `ws` in Node). */
+  WebSocket?: WebSocketConstructor;
+  /** Socket.IO transports; default `["polling", "websocket"]` (polling, upgraded). */
+  socketIoTransports?: ("polling" | "websocket")[];
+  /**
+   * Returns a fresh userToken. Called when the userToken is within 60 s of its
+   * `exp`, and before reconnecting with an expired one. With `accessToken` and
+   * no `refreshToken`, the accessToken is traded again.
+   */
+  refreshToken?: () => Promise<string>;
+  backoff?: BackoffOptions;
+}
