@@ -26,18 +26,35 @@ async fn server(dynalite: &Dynalite, backend: &str) -> ecb_adapter::RunningServe
     ecb_adapter::start(&settings).await.expect("server starts")
 }
 
-#[tokio::test]
-async fn clients_on_two_servers_chat_in_one_thread() {
+/// Two servers on one table in front of one backend.
+struct TwoServers {
+    one: ecb_adapter::RunningServer,
+    two: ecb_adapter::RunningServer,
+    backend: DemoBackend,
+    _dynalite: Dynalite,
+}
+
+async fn two_servers() -> TwoServers {
     let dynalite = Dynalite::start().await;
     let backend = DemoBackend::new(None);
-    let backend_url = format!(
-        "http://{}",
-        backend.clone().spawn("127.0.0.1:0").await.unwrap()
-    );
-    let (one, two) = (
-        server(&dynalite, &backend_url).await,
-        server(&dynalite, &backend_url).await,
-    );
+    let addr = backend.clone().spawn("127.0.0.1:0").await.unwrap();
+    let backend_url = format!("http://{addr}");
+    TwoServers {
+        one: server(&dynalite, &backend_url).await,
+        two: server(&dynalite, &backend_url).await,
+        backend,
+        _dynalite: dynalite,
+    }
+}
+
+#[tokio::test]
+async fn clients_on_two_servers_chat_in_one_thread() {
+    let TwoServers {
+        one,
+        two,
+        backend,
+        _dynalite,
+    } = two_servers().await;
     let state = backend.state();
     let token = state
         .keys
@@ -158,16 +175,12 @@ async fn two_ecb_serve_processes_share_a_thread() {
 
 #[tokio::test]
 async fn fan_out_to_hundreds_on_another_server_costs_one_query() {
-    let dynalite = Dynalite::start().await;
-    let backend = DemoBackend::new(None);
-    let backend_url = format!(
-        "http://{}",
-        backend.clone().spawn("127.0.0.1:0").await.unwrap()
-    );
-    let (one, two) = (
-        server(&dynalite, &backend_url).await,
-        server(&dynalite, &backend_url).await,
-    );
+    let TwoServers {
+        one,
+        two,
+        backend,
+        _dynalite,
+    } = two_servers().await;
     let state = backend.state();
     let token = state
         .keys

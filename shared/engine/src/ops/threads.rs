@@ -29,6 +29,14 @@ pub(crate) fn presence_change(
     })
 }
 
+/// [`presence_change`] as pushes to the channel's other members.
+fn presence_pushes(thread_id: &str, user_id: &str, online: bool, others: Vec<Member>) -> Pushes {
+    match presence_change(thread_id, user_id, online, &others) {
+        Some(event) => Pushes::one(others, None, event),
+        None => Pushes::none(),
+    }
+}
+
 impl Engine {
     /// Verifies a threadToken and, while `blockNonMembers` is on, that the
     /// caller is among its members. Runs before any backend call.
@@ -110,12 +118,7 @@ impl Engine {
             .join(thread_id, me)
             .await
             .map_err(|e| store_failure(&e))?;
-        Ok(
-            match presence_change(thread_id, &me.user_id, true, &members) {
-                Some(event) => Pushes::one(members, None, event),
-                None => Pushes::none(),
-            },
-        )
+        Ok(presence_pushes(thread_id, &me.user_id, true, members))
     }
 
     /// Removes the caller's connection from a channel; announces the user as
@@ -141,12 +144,7 @@ impl Engine {
             .members(thread_id)
             .await
             .map_err(|e| store_failure(&e))?;
-        Ok(
-            match presence_change(thread_id, &me.user_id, false, &members) {
-                Some(event) => Pushes::one(members, None, event),
-                None => Pushes::none(),
-            },
-        )
+        Ok(presence_pushes(thread_id, &me.user_id, false, members))
     }
 
     /// Pushes stored messages to a channel, skipping the connection that sent them.
