@@ -17,17 +17,8 @@ export const DEMO_PUBLIC_KEY = path.join(ROOT, "demo/backend/keys/public/demo.pe
 const DEMO_PRIVATE_KEY = createPrivateKey(readFileSync(path.join(ROOT, "demo/backend/keys/demo.private.pem")));
 export const PATIENCE = 5000;
 export { sleep };
-
-/** A free loopback port (bound, read, released). */
-export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
+// One helper for both Node suites: the repository's own test support.
+export { freePort } from "../../../tests/node/support.mjs";
 
 /** Runs `ecb <args>` until its stdout shows `marker`; returns the process and its output so far. */
 async function run(args, marker) {
