@@ -9,6 +9,7 @@
 //! mapping onto the engine); `conformance` puts the official suites'
 //! behaviours on the same layers.
 
+mod buffers;
 pub mod conformance;
 pub mod demo;
 pub mod engineio;

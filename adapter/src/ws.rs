@@ -58,17 +58,17 @@ pub async fn upgrade(
     };
     let (sender, receiver) = app.hub.register(&connection_id);
     let failed = (app.clone(), connection_id.clone());
-    upgrade
-        .max_message_size(ecb_engine::limits::transport_limit(
-            app.engine.config().max_payload,
-        ))
-        .on_failed_upgrade(move |error| {
-            tracing::debug!(%error, "websocket upgrade failed");
-            let (app, connection_id) = failed;
-            app.hub.unregister(&connection_id);
-            tokio::spawn(async move { app.engine.disconnect(&connection_id).await });
-        })
-        .on_upgrade(move |socket| run(app, socket, caller, sender, receiver))
+    crate::buffers::frugal(
+        upgrade,
+        ecb_engine::limits::transport_limit(app.engine.config().max_payload),
+    )
+    .on_failed_upgrade(move |error| {
+        tracing::debug!(%error, "websocket upgrade failed");
+        let (app, connection_id) = failed;
+        app.hub.unregister(&connection_id);
+        tokio::spawn(async move { app.engine.disconnect(&connection_id).await });
+    })
+    .on_upgrade(move |socket| run(app, socket, caller, sender, receiver))
 }
 
 async fn run(

@@ -106,7 +106,7 @@ async fn handle(
         };
         return match (transport, method) {
             (TransportKind::WebSocket, _) => match upgrade {
-                Ok(upgrade) => upgrade.max_message_size(eio.config.max_payload).on_upgrade(
+                Ok(upgrade) => crate::buffers::frugal(upgrade, eio.config.max_payload).on_upgrade(
                     move |socket| async move {
                         let _ = entry
                             .commands
@@ -148,7 +148,7 @@ async fn handle(
             Ok(upgrade) => {
                 let sid = new_sid();
                 let greeting = handshake(&sid, false);
-                upgrade.max_message_size(eio.config.max_payload).on_upgrade(
+                crate::buffers::frugal(upgrade, eio.config.max_payload).on_upgrade(
                     move |socket| async move {
                         open(&eio, sid, Some(socket), Some(greeting));
                     },

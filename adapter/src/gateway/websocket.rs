@@ -81,7 +81,9 @@ pub(crate) async fn upgrade(
         return (status, body).into_response();
     }
     let (_, queue) = gateway.hub.register(&context.connection_id);
-    upgrade.on_upgrade(move |socket| run(gateway, socket, context, headers, queue))
+    // API Gateway's own frame limit is 128 KiB for messages split into frames.
+    crate::buffers::frugal(upgrade, 128 * 1024)
+        .on_upgrade(move |socket| run(gateway, socket, context, headers, queue))
 }
 
 async fn run(

@@ -4,7 +4,9 @@
 //! any other algorithm before looking at a key, so `alg: none` and HS256
 //! "signed" with the public key fail the same way as a forged signature.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
@@ -148,11 +150,42 @@ struct ServerClaims {
     scope: String,
 }
 
+/// How many verified tokens are remembered.
+const VERIFIED_CAPACITY: usize = 8192;
+
+/// Tokens whose signature already verified, with their claims. An RSA
+/// verification costs hundreds of microseconds and a client presents the
+/// same threadToken with every message; the same string cannot verify
+/// differently later (the keys are fixed for the process), so only `exp` is
+/// checked again.
+#[derive(Default)]
+struct Verified {
+    claims: Mutex<HashMap<String, Value>>,
+}
+
+impl Verified {
+    fn get(&self, token: &str, leeway: u64) -> Option<Value> {
+        let claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        let found = claims.get(token)?;
+        let exp = found.get("exp").and_then(Value::as_u64)?;
+        (exp + leeway >= crate::unix_now()).then(|| found.clone())
+    }
+
+    fn insert(&self, token: &str, value: &Value) {
+        let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
+        if claims.len() >= VERIFIED_CAPACITY {
+            claims.clear();
+        }
+        claims.insert(token.to_owned(), value.clone());
+    }
+}
+
 /// Verifies the three kinds of token against the configured keys and claims.
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: KeySet,
     validation: Validation,
+    verified: Arc<Verified>,
 }
 
 impl TokenVerifier {
@@ -178,6 +211,7 @@ impl TokenVerifier {
         Self {
             keys: config.keys.clone(),
             validation,
+            verified: Arc::default(),
         }
     }
 
@@ -215,6 +249,19 @@ impl TokenVerifier {
     }
 
     fn verify<T: DeserializeOwned>(&self, token: &str, kind: &str) -> Result<T, EcbError> {
+        let claims = match self.verified.get(token, self.validation.leeway) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_signature(token, kind)?;
+                self.verified.insert(token, &claims);
+                claims
+            }
+        };
+        serde_json::from_value(claims)
+            .map_err(|_| EcbError::unauthorized(format!("{kind} lacks or mistypes a claim")))
+    }
+
+    fn verify_signature(&self, token: &str, kind: &str) -> Result<Value, EcbError> {
         let header = decode_header(token)
             .map_err(|_| EcbError::unauthorized(format!("{kind} is not a valid RS256 JWT")))?;
         if header.alg != Algorithm::RS256 {
@@ -225,7 +272,7 @@ impl TokenVerifier {
         }
         let mut last_error = None;
         for key in self.keys.candidates(header.kid.as_deref()) {
-            match decode::<T>(token, key, &self.validation) {
+            match decode::<Value>(token, key, &self.validation) {
                 Ok(data) => return Ok(data.claims),
                 Err(error) => last_error = Some(error),
             }
