@@ -1,0 +1,382 @@
+//! Connections: dialing from a chosen loopback source address, the Socket.IO
+//! handshake, joining a thread, and the tasks that hold a connection (idle)
+//! or drive it (fan-out).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_util::sync::CancellationToken;
+
+use crate::wire::{self, Incoming, Proto};
+
+/// A client WebSocket.
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// How long one handshake or join may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server under test.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub proto: Proto,
+    pub addr: SocketAddr,
+    /// The raw WebSocket's path (`/ws` on ECB, `/{stage}` on the gateway).
+    pub raw_path: &'static str,
+}
+
+impl Endpoint {
+    pub fn new(proto: Proto, addr: SocketAddr) -> Self {
+        Self::with_raw_path(proto, addr, "/ws")
+    }
+
+    pub fn with_raw_path(proto: Proto, addr: SocketAddr, raw_path: &'static str) -> Self {
+        Self {
+            proto,
+            addr,
+            raw_path,
+        }
+    }
+}
+
+/// The `i`th of `count` loopback source addresses: 127.0.0.1, 127.0.0.2, …
+/// Each has its own ~28k ephemeral ports, so many addresses go past one's.
+pub fn source_address(connection: usize, count: usize) -> IpAddr {
+    let n = (connection % count.max(1)) as u8;
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + n))
+}
+
+async fn next_text(ws: &mut Ws) -> anyhow::Result<String> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => return Ok(text.as_str().to_owned()),
+            Some(Ok(Message::Close(frame))) => bail!("closed by the server: {frame:?}"),
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => return Err(error.into()),
+            None => bail!("connection ended"),
+        }
+    }
+}
+
+/// Opens a connection from `source` and, for Socket.IO, joins namespace `/`
+/// with `auth: {token}`. A raw WebSocket carries the token in its URL.
+pub async fn dial(endpoint: Endpoint, source: IpAddr, token: &str) -> anyhow::Result<Ws> {
+    dial_within(endpoint, source, token, STEP_TIMEOUT).await
+}
+
+/// [`dial`] with its own time limit.
+pub async fn dial_within(
+    endpoint: Endpoint,
+    source: IpAddr,
+    token: &str,
+    limit: Duration,
+) -> anyhow::Result<Ws> {
+    tokio::time::timeout(limit, dial_inner(endpoint, source, token))
+        .await
+        .context("handshake timed out")?
+}
+
+async fn dial_inner(endpoint: Endpoint, source: IpAddr, token: &str) -> anyhow::Result<Ws> {
+    let socket = TcpSocket::new_v4()?;
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .with_context(|| format!("binding {source}"))?;
+    let tcp = socket.connect(endpoint.addr).await?;
+    tcp.set_nodelay(true)?;
+    let url = match endpoint.proto {
+        Proto::SocketIo => format!(
+            "ws://{}/socket.io/?EIO=4&transport=websocket",
+            endpoint.addr
+        ),
+        Proto::RawWs => format!("ws://{}{}?token={token}", endpoint.addr, endpoint.raw_path),
+    };
+    // Small buffers: the generator holds as many connections as the servers.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, tcp, Some(config)).await?;
+    if endpoint.proto == Proto::SocketIo {
+        let open = next_text(&mut ws).await?;
+        if !open.starts_with('0') {
+            bail!("expected the Engine.IO open packet, got {open:?}");
+        }
+        ws.send(Message::text(wire::sio_connect(token))).await?;
+        loop {
+            let text = next_text(&mut ws).await?;
+            if text.starts_with("40") {
+                break;
+            } else if text.starts_with("44") {
+                bail!("CONNECT_ERROR {text}");
+            } else if text == "2" {
+                ws.send(Message::text("3")).await?;
+            }
+        }
+    }
+    Ok(ws)
+}
+
+/// Sends getThread and waits for its answer (answering pings, skipping pushes).
+pub async fn join(ws: &mut Ws, proto: Proto, thread_token: &str) -> anyhow::Result<()> {
+    let step = async {
+        ws.send(Message::text(wire::get_thread(proto, 0, thread_token)))
+            .await?;
+        loop {
+            let text = next_text(ws).await?;
+            match wire::classify(proto, &text) {
+                Incoming::Ack { id: 0, ok: true } => return Ok(()),
+                Incoming::Ack { id: 0, ok: false } => bail!("getThread refused: {text}"),
+                Incoming::Ping => ws.send(Message::text("3")).await?,
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(STEP_TIMEOUT, step)
+        .await
+        .context("getThread timed out")?
+}
+
+/// Holds an idle connection until `stop`: answers pings, nothing else.
+/// `alive` counts connections still open.
+pub async fn hold(mut ws: Ws, proto: Proto, stop: CancellationToken, alive: Arc<AtomicUsize>) {
+    loop {
+        let message = tokio::select! {
+            _ = stop.cancelled() => break,
+            message = ws.next() => message,
+        };
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                if proto == Proto::SocketIo
+                    && text.as_str() == "2"
+                    && ws.send(Message::text("3")).await.is_err()
+                {
+                    alive.fetch_sub(1, Ordering::Relaxed);
+                    return;
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => {
+                alive.fetch_sub(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+    // Dropping the socket closes it; no close handshake, to end fast.
+}
+
+/// A message waiting for its ack and its deliveries (closed loop).
+struct Pending {
+    remaining: u32,
+    acked: bool,
+    done: Option<oneshot::Sender<()>>,
+}
+
+/// What every connection task of a fan-out run shares.
+pub struct Shared {
+    pub epoch: Instant,
+    pub deliveries: AtomicU64,
+    pub acks: AtomicU64,
+    pub errors: AtomicU64,
+    pub closed: AtomicU64,
+    /// Latencies (µs) of pushes of messages sent within [from, to) µs.
+    record_from: AtomicU64,
+    record_to: AtomicU64,
+    latencies: Mutex<Vec<u32>>,
+    pending: Mutex<HashMap<u64, Pending>>,
+    first_error: Mutex<Option<String>>,
+    track: AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shared {
+    pub fn new() -> Self {
+        Self {
+            epoch: Instant::now(),
+            deliveries: AtomicU64::new(0),
+            acks: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            closed: AtomicU64::new(0),
+            record_from: AtomicU64::new(u64::MAX),
+            record_to: AtomicU64::new(0),
+            latencies: Mutex::new(Vec::new()),
+            pending: Mutex::new(HashMap::new()),
+            first_error: Mutex::new(None),
+            track: AtomicBool::new(false),
+        }
+    }
+
+    /// Microseconds since the epoch.
+    pub fn now_us(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// Records latencies of messages sent in [from, to) µs from now on.
+    pub fn record_between(&self, from: u64, to: u64) {
+        self.record_from.store(from, Ordering::Relaxed);
+        self.record_to.store(to, Ordering::Relaxed);
+    }
+
+    /// The latencies recorded so far, taken.
+    pub fn take_latencies(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.latencies.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Closed loop: from now on, acks and deliveries complete pending messages.
+    pub fn set_tracking(&self, on: bool) {
+        self.track.store(on, Ordering::Relaxed);
+        if !on {
+            self.pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
+    }
+
+    /// Closed loop: message `seq` is complete once acked and pushed `recipients` times.
+    pub fn expect(&self, seq: u64, recipients: u32) -> oneshot::Receiver<()> {
+        let (done, wait) = oneshot::channel();
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                seq,
+                Pending {
+                    remaining: recipients,
+                    acked: false,
+                    done: Some(done),
+                },
+            );
+        wait
+    }
+
+    /// Forgets a message that timed out.
+    pub fn forget(&self, seq: u64) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&seq);
+    }
+
+    /// The first error answer seen, for the report.
+    pub fn first_error(&self) -> Option<String> {
+        self.first_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn settle(&self, seq: u64, acked: bool) {
+        if !self.track.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let finished = match pending.get_mut(&seq) {
+            Some(p) => {
+                if acked {
+                    p.acked = true;
+                } else {
+                    p.remaining = p.remaining.saturating_sub(1);
+                }
+                p.acked && p.remaining == 0
+            }
+            None => false,
+        };
+        if finished
+            && let Some(mut p) = pending.remove(&seq)
+            && let Some(done) = p.done.take()
+        {
+            let _ = done.send(());
+        }
+    }
+
+    fn on_text(&self, proto: Proto, text: &str) -> bool {
+        match wire::classify(proto, text) {
+            Incoming::Ping => return true,
+            Incoming::Push { seq, t_us } => {
+                self.deliveries.fetch_add(1, Ordering::Relaxed);
+                if t_us >= self.record_from.load(Ordering::Relaxed)
+                    && t_us < self.record_to.load(Ordering::Relaxed)
+                {
+                    let latency = self.now_us().saturating_sub(t_us);
+                    self.latencies
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(latency.min(u64::from(u32::MAX)) as u32);
+                }
+                self.settle(seq, false);
+            }
+            Incoming::Ack { id, ok } => {
+                if ok {
+                    self.acks.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                    let mut first = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+                    if first.is_none() {
+                        *first = Some(text.chars().take(300).collect());
+                    }
+                }
+                // An error ack completes the message: no push will follow.
+                if ok {
+                    self.settle(id, true);
+                } else if self.track.load(Ordering::Relaxed) {
+                    let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(mut p) = pending.remove(&id)
+                        && let Some(done) = p.done.take()
+                    {
+                        let _ = done.send(());
+                    }
+                }
+            }
+            Incoming::Other => {}
+        }
+        false
+    }
+}
+
+/// Drives one joined connection: sends the frames it is handed, answers
+/// pings, and reports acks and pushes to `shared`. Ends when `outgoing`
+/// closes or the server closes.
+pub async fn drive(
+    mut ws: Ws,
+    proto: Proto,
+    mut outgoing: mpsc::UnboundedReceiver<String>,
+    shared: Arc<Shared>,
+) {
+    loop {
+        tokio::select! {
+            frame = outgoing.recv() => match frame {
+                Some(frame) => {
+                    if ws.send(Message::text(frame)).await.is_err() {
+                        break;
+                    }
+                }
+                None => return,
+            },
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    if shared.on_text(proto, text.as_str())
+                        && ws.send(Message::text("3")).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break,
+            },
+        }
+    }
+    shared.closed.fetch_add(1, Ordering::Relaxed);
+}

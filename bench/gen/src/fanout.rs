@@ -1,0 +1,380 @@
+//! Scenarios 2 and 3: fan-out. Threads of N members, each member its own
+//! connection (its own user); every message goes to the backend and is
+//! pushed to the N−1 other members. First a closed loop finds the
+//! saturation rate (deliveries per second, each thread keeping one message in
+//! flight until it is acked and delivered to everyone); then an open loop at
+//! half that message rate measures end-to-end latency, send timestamp (the
+//! scheduled one, so a late generator shows as latency) to push received.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::conn::{self, Endpoint, Shared};
+use crate::procs::CpuMeter;
+use crate::wire;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct FanoutPlan {
+    pub members: usize,
+    pub threads: usize,
+    pub warmup: Duration,
+    pub measure: Duration,
+    /// How long the open loop waits for late pushes before counting losses.
+    pub drain: Duration,
+    /// How long a closed-loop message may take before it counts as timed out.
+    pub completion_timeout: Duration,
+    pub sources: usize,
+}
+
+/// CPU use during a phase: share of one core.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Cpu {
+    pub server: f64,
+    pub backend: f64,
+    pub generator: f64,
+}
+
+/// The closed loop's outcome.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Saturation {
+    pub messages_per_second: f64,
+    pub deliveries_per_second: f64,
+    /// Server CPU microseconds per delivery.
+    pub server_cpu_us_per_delivery: f64,
+    pub timeouts: u64,
+    pub errors: u64,
+    pub cpu: Cpu,
+}
+
+/// The open loop's outcome.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct HalfLoad {
+    pub messages_per_second: f64,
+    pub deliveries_per_second: f64,
+    pub sent: u64,
+    pub samples: usize,
+    pub p50_us: u32,
+    pub p99_us: u32,
+    pub max_us: u32,
+    /// Pushes expected but not received after the drain.
+    pub lost: u64,
+    pub errors: u64,
+    pub cpu: Cpu,
+}
+
+/// The outcome for one server, one thread size.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FanoutResult {
+    pub members: usize,
+    pub threads: usize,
+    pub connections: usize,
+    pub setup_seconds: f64,
+    pub saturation: Saturation,
+    pub half: Option<HalfLoad>,
+    pub first_error: Option<String>,
+    pub setup_error: Option<String>,
+}
+
+/// The processes whose CPU a phase reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Watched {
+    pub server: u32,
+    pub backend: u32,
+}
+
+struct Meters {
+    server: CpuMeter,
+    backend: CpuMeter,
+    generator: CpuMeter,
+}
+
+impl Meters {
+    fn start(watched: Watched) -> Self {
+        Self {
+            server: CpuMeter::start(watched.server),
+            backend: CpuMeter::start(watched.backend),
+            generator: CpuMeter::start(std::process::id()),
+        }
+    }
+
+    fn read(&self) -> (f64, Cpu) {
+        let (server_used, server) = self.server.read();
+        (
+            server_used,
+            Cpu {
+                server,
+                backend: self.backend.read().1,
+                generator: self.generator.read().1,
+            },
+        )
+    }
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Runs one thread size against a running server.
+pub async fn run(
+    endpoint: Endpoint,
+    watched: Watched,
+    user_tokens: &[String],
+    thread_tokens: &[String],
+    plan: &FanoutPlan,
+) -> FanoutResult {
+    let members = plan.members;
+    let threads = plan.threads;
+    let mut result = FanoutResult {
+        members,
+        threads,
+        connections: members * threads,
+        ..Default::default()
+    };
+    let shared = Arc::new(Shared::new());
+    let setup = Instant::now();
+    // Connect and join every member of every thread, a few at a time.
+    let joined: Vec<anyhow::Result<(usize, usize, conn::Ws)>> =
+        futures_util::stream::iter(0..threads * members)
+            .map(|i| {
+                let (thread, member) = (i / members, i % members);
+                let user = user_tokens[member].clone();
+                let thread_token = thread_tokens[thread].clone();
+                async move {
+                    let source = conn::source_address(i, plan.sources);
+                    let mut ws = conn::dial(endpoint, source, &user).await?;
+                    conn::join(&mut ws, endpoint.proto, &thread_token).await?;
+                    Ok((thread, member, ws))
+                }
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+    let mut senders: Vec<Vec<Option<mpsc::UnboundedSender<String>>>> =
+        vec![vec![None; members]; threads];
+    let mut tasks = tokio::task::JoinSet::new();
+    for outcome in joined {
+        match outcome {
+            Ok((thread, member, ws)) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                senders[thread][member] = Some(tx);
+                tasks.spawn(conn::drive(ws, endpoint.proto, rx, shared.clone()));
+            }
+            Err(error) => {
+                if result.setup_error.is_none() {
+                    result.setup_error = Some(format!("{error:#}"));
+                }
+            }
+        }
+    }
+    result.setup_seconds = setup.elapsed().as_secs_f64();
+    if let Some(error) = &result.setup_error {
+        println!("    setup failed: {error}");
+        return result;
+    }
+    let senders: Arc<Vec<Vec<mpsc::UnboundedSender<String>>>> = Arc::new(
+        senders
+            .into_iter()
+            .map(|row| row.into_iter().flatten().collect())
+            .collect(),
+    );
+    let thread_tokens: Arc<Vec<String>> = Arc::new(thread_tokens[..threads].to_vec());
+    // Presence pushes of the joins go by first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let seq = Arc::new(AtomicU64::new(1));
+
+    // Closed loop: one message in flight per thread.
+    shared.set_tracking(true);
+    let stop = Arc::new(AtomicBool::new(false));
+    let timeouts = Arc::new(AtomicU64::new(0));
+    let mut slots = tokio::task::JoinSet::new();
+    for thread in 0..threads {
+        let (shared, senders, tokens, stop, seq, timeouts) = (
+            shared.clone(),
+            senders.clone(),
+            thread_tokens.clone(),
+            stop.clone(),
+            seq.clone(),
+            timeouts.clone(),
+        );
+        let timeout = plan.completion_timeout;
+        slots.spawn(async move {
+            let mut k = thread;
+            while !stop.load(Ordering::Relaxed) {
+                let member = k % members;
+                k += 1;
+                let s = seq.fetch_add(1, Ordering::Relaxed);
+                let done = shared.expect(s, (members - 1) as u32);
+                let frame = wire::send_message(endpoint.proto, s, shared.now_us(), &tokens[thread]);
+                if senders[thread][member].send(frame).is_err() {
+                    break;
+                }
+                if tokio::time::timeout(timeout, done).await.is_err() {
+                    timeouts.fetch_add(1, Ordering::Relaxed);
+                    shared.forget(s);
+                }
+            }
+        });
+    }
+    tokio::time::sleep(plan.warmup).await;
+    let (d0, a0, e0, t0) = (
+        shared.deliveries.load(Ordering::Relaxed),
+        shared.acks.load(Ordering::Relaxed),
+        shared.errors.load(Ordering::Relaxed),
+        timeouts.load(Ordering::Relaxed),
+    );
+    let meters = Meters::start(watched);
+    let window = Instant::now();
+    tokio::time::sleep(plan.measure).await;
+    let elapsed = window.elapsed().as_secs_f64();
+    let (server_used, cpu) = meters.read();
+    let deliveries = shared.deliveries.load(Ordering::Relaxed) - d0;
+    let acks = shared.acks.load(Ordering::Relaxed) - a0;
+    stop.store(true, Ordering::Relaxed);
+    while slots.join_next().await.is_some() {}
+    shared.set_tracking(false);
+    result.saturation = Saturation {
+        messages_per_second: acks as f64 / elapsed,
+        deliveries_per_second: deliveries as f64 / elapsed,
+        server_cpu_us_per_delivery: if deliveries > 0 {
+            server_used * 1e6 / deliveries as f64
+        } else {
+            0.0
+        },
+        timeouts: timeouts.load(Ordering::Relaxed) - t0,
+        errors: shared.errors.load(Ordering::Relaxed) - e0,
+        cpu,
+    };
+    println!(
+        "    saturation: {:.0} deliveries/s ({:.0} messages/s), server CPU {:.0}%, generator {:.0}%, backend {:.0}%, {:.1} µs server CPU per delivery, {} timeouts, {} errors",
+        result.saturation.deliveries_per_second,
+        result.saturation.messages_per_second,
+        result.saturation.cpu.server * 100.0,
+        result.saturation.cpu.generator * 100.0,
+        result.saturation.cpu.backend * 100.0,
+        result.saturation.server_cpu_us_per_delivery,
+        result.saturation.timeouts,
+        result.saturation.errors,
+    );
+    // Let the tail of the closed loop arrive before the open loop starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Open loop at half the saturation message rate.
+    let rate = result.saturation.messages_per_second / 2.0;
+    if rate >= 1.0 {
+        result.half = Some(
+            open_loop(
+                endpoint,
+                watched,
+                &shared,
+                &senders,
+                &thread_tokens,
+                &seq,
+                rate,
+                plan,
+            )
+            .await,
+        );
+    }
+    result.first_error = shared.first_error();
+    drop(senders);
+    while tasks.join_next().await.is_some() {}
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn open_loop(
+    endpoint: Endpoint,
+    watched: Watched,
+    shared: &Arc<Shared>,
+    senders: &[Vec<mpsc::UnboundedSender<String>>],
+    thread_tokens: &[String],
+    seq: &AtomicU64,
+    rate: f64,
+    plan: &FanoutPlan,
+) -> HalfLoad {
+    let (members, threads) = (plan.members, plan.threads);
+    let total = plan.warmup + plan.measure;
+    let start_us = shared.now_us();
+    shared.record_between(
+        start_us + plan.warmup.as_micros() as u64,
+        start_us + total.as_micros() as u64,
+    );
+    let d0 = shared.deliveries.load(Ordering::Relaxed);
+    let e0 = shared.errors.load(Ordering::Relaxed);
+    let interval_us = 1e6 / rate;
+    let started = Instant::now();
+    let mut meters = None;
+    let mut d_window = 0;
+    let mut k: u64 = 0;
+    loop {
+        let elapsed = started.elapsed();
+        if elapsed >= total {
+            break;
+        }
+        if meters.is_none() && elapsed >= plan.warmup {
+            meters = Some((Meters::start(watched), Instant::now()));
+            d_window = shared.deliveries.load(Ordering::Relaxed);
+        }
+        let due = (elapsed.as_secs_f64() * rate) as u64;
+        while k < due {
+            let thread = (k as usize) % threads;
+            let member = (k as usize / threads) % members;
+            let scheduled = start_us + (k as f64 * interval_us) as u64;
+            let s = seq.fetch_add(1, Ordering::Relaxed);
+            let frame = wire::send_message(endpoint.proto, s, scheduled, &thread_tokens[thread]);
+            let _ = senders[thread][member].send(frame);
+            k += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let (cpu, window_deliveries_per_second) = match &meters {
+        Some((meters, since)) => {
+            let delivered = shared.deliveries.load(Ordering::Relaxed) - d_window;
+            (
+                meters.read().1,
+                delivered as f64 / since.elapsed().as_secs_f64(),
+            )
+        }
+        None => (Cpu::default(), 0.0),
+    };
+    tokio::time::sleep(plan.drain).await;
+    shared.record_between(u64::MAX, 0);
+    let delivered = shared.deliveries.load(Ordering::Relaxed) - d0;
+    let expected = k * (members as u64 - 1);
+    let mut latencies = shared.take_latencies();
+    latencies.sort_unstable();
+    let half = HalfLoad {
+        messages_per_second: rate,
+        deliveries_per_second: window_deliveries_per_second,
+        sent: k,
+        samples: latencies.len(),
+        p50_us: percentile(&latencies, 50.0),
+        p99_us: percentile(&latencies, 99.0),
+        max_us: latencies.last().copied().unwrap_or(0),
+        lost: expected.saturating_sub(delivered),
+        errors: shared.errors.load(Ordering::Relaxed) - e0,
+        cpu,
+    };
+    println!(
+        "    half load: {:.0} messages/s, {:.0} deliveries/s, latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples), {} lost, {} errors, server CPU {:.0}%",
+        half.messages_per_second,
+        half.deliveries_per_second,
+        f64::from(half.p50_us) / 1000.0,
+        f64::from(half.p99_us) / 1000.0,
+        f64::from(half.max_us) / 1000.0,
+        half.samples,
+        half.lost,
+        half.errors,
+        half.cpu.server * 100.0,
+    );
+    half
+}

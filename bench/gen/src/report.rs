@@ -1,0 +1,775 @@
+//! docs/BENCHMARKS.md, rendered from the figures the run printed.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::fanout::FanoutResult;
+use crate::idle::IdleResult;
+use crate::lambda::{self, LambdaResult, Prices};
+use crate::procs::{self, Machine};
+use crate::suite::{Server, Subject, SuiteConfig, TokenCosts};
+use crate::wire::Proto;
+
+/// When, where and with what the run happened.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Meta {
+    pub date: String,
+    pub command: String,
+    pub machine: Machine,
+    pub load_start: String,
+    pub load_end: String,
+    pub versions: Vec<(String, String)>,
+    pub server_cpus: String,
+    pub load_cpus: String,
+    pub build_seconds: Option<f64>,
+    pub suite_seconds: f64,
+    pub smoke: bool,
+    pub measure_secs: u64,
+    pub warmup_secs: u64,
+}
+
+fn json_field(path: &Path, field: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get(field)?.as_str().map(str::to_owned)
+}
+
+fn lock_version(lock: &Path, package: &str) -> Option<String> {
+    let text = std::fs::read_to_string(lock).ok()?;
+    let marker = format!("name = \"{package}\"\nversion = \"");
+    let start = text.find(&marker)? + marker.len();
+    Some(text[start..].split('"').next()?.to_owned())
+}
+
+impl Meta {
+    pub fn gather(config: &SuiteConfig, root: &Path, sio_peer: &Path) -> Self {
+        let _ = sio_peer;
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default()
+        };
+        let commit = git(&["rev-parse", "--short", "HEAD"]);
+        let dirty = !git(&["status", "--porcelain", "--untracked-files=no"]).is_empty();
+        let node_modules = root.join("bench/peers/node/node_modules");
+        let npm = |package: &str| {
+            json_field(&node_modules.join(package).join("package.json"), "version")
+                .unwrap_or_else(|| "not installed".into())
+        };
+        let peer_lock = root.join("bench/peers/socketioxide/Cargo.lock");
+        let ecb_lock = root.join("Cargo.lock");
+        let versions = vec![
+            (
+                "ECB".to_owned(),
+                format!(
+                    "{} (commit {commit}{})",
+                    env!("CARGO_PKG_VERSION"),
+                    if dirty {
+                        ", with uncommitted changes"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            (
+                "rustc".to_owned(),
+                procs::command_output("rustc", &["--version"]).unwrap_or_default(),
+            ),
+            (
+                "Node.js".to_owned(),
+                procs::command_output("node", &["--version"]).unwrap_or_default(),
+            ),
+            ("socket.io (npm)".to_owned(), npm("socket.io")),
+            ("jsonwebtoken (npm)".to_owned(), npm("jsonwebtoken")),
+            ("undici (npm)".to_owned(), npm("undici")),
+            (
+                "socketioxide".to_owned(),
+                lock_version(&peer_lock, "socketioxide").unwrap_or_else(|| "?".into()),
+            ),
+            (
+                "jsonwebtoken (crate; ECB and socketioxide peer)".to_owned(),
+                lock_version(&ecb_lock, "jsonwebtoken").unwrap_or_else(|| "?".into()),
+            ),
+            (
+                "axum (ECB / socketioxide peer)".to_owned(),
+                format!(
+                    "{} / {}",
+                    lock_version(&ecb_lock, "axum").unwrap_or_else(|| "?".into()),
+                    lock_version(&peer_lock, "axum").unwrap_or_else(|| "?".into())
+                ),
+            ),
+            (
+                "tokio-tungstenite (ECB / socketioxide peer)".to_owned(),
+                format!(
+                    "{} / {}",
+                    lock_version(&ecb_lock, "tokio-tungstenite").unwrap_or_else(|| "?".into()),
+                    lock_version(&peer_lock, "tokio-tungstenite").unwrap_or_else(|| "?".into())
+                ),
+            ),
+            (
+                "cargo-lambda".to_owned(),
+                procs::command_output("cargo", &["lambda", "--version"])
+                    .unwrap_or_else(|| "not installed".into()),
+            ),
+            ("dynalite (npm)".to_owned(), npm("dynalite")),
+        ];
+        Self {
+            date: procs::command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+            command: config.command.clone(),
+            machine: Machine::read(),
+            load_start: procs::load_snapshot(),
+            load_end: String::new(),
+            versions,
+            server_cpus: config.server_cpus.clone(),
+            load_cpus: config.load_cpus.clone(),
+            build_seconds: config.build_seconds,
+            suite_seconds: 0.0,
+            smoke: config.smoke,
+            measure_secs: if config.smoke { 1 } else { config.measure_secs },
+            warmup_secs: config.warmup_secs,
+        }
+    }
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub meta: Meta,
+    pub tokens: TokenCosts,
+    pub idle: Vec<(Subject, IdleResult)>,
+    pub fanout: Vec<(Subject, Vec<FanoutResult>)>,
+    pub lambda: Option<LambdaResult>,
+}
+
+const ECB_SIO: Subject = Subject {
+    server: Server::Ecb,
+    proto: Proto::SocketIo,
+};
+const ECB_RAW: Subject = Subject {
+    server: Server::Ecb,
+    proto: Proto::RawWs,
+};
+const NODE: Subject = Subject {
+    server: Server::Node,
+    proto: Proto::SocketIo,
+};
+const SIOXIDE: Subject = Subject {
+    server: Server::Socketioxide,
+    proto: Proto::SocketIo,
+};
+
+impl Report {
+    fn idle_of(&self, subject: Subject) -> Option<&IdleResult> {
+        self.idle
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .map(|(_, r)| r)
+    }
+
+    fn fanout_of(&self, subject: Subject, members: usize) -> Option<&FanoutResult> {
+        self.fanout
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .and_then(|(_, results)| results.iter().find(|r| r.members == members))
+    }
+
+    fn sizes(&self) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self
+            .fanout
+            .iter()
+            .flat_map(|(_, rs)| rs.iter().map(|r| r.members))
+            .collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if a > 0.0 && b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "—".into()
+    }
+}
+
+fn ms(us: u32) -> String {
+    format!("{:.2}", f64::from(us) / 1000.0)
+}
+
+fn kib(bytes: f64) -> String {
+    format!("{:.1}", bytes / 1024.0)
+}
+
+fn with_commas(n: f64) -> String {
+    let n = n.round() as i64;
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+fn idle_section(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "## 1. Idle connections\n");
+    let _ = writeln!(
+        out,
+        "Each server starts fresh; the generator opens Socket.IO connections (Engine.IO handshake over WebSocket, then the namespace CONNECT with `auth: {{token}}`, whose RS256 userToken each server verifies) from 8 loopback source addresses, 128 handshakes at a time, and answers every ping. RSS is the server's `VmRSS`; per connection = (RSS − RSS before the first connection) / connections. The last count is held {} s, past one 25 s ping interval, and counted again.\n",
+        report
+            .idle
+            .first()
+            .map(|(_, r)| format!("{:.0}", r.hold_seconds))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "| server | connections | RSS (MiB) | KiB per connection | connections/s while dialing | held after the hold | KiB per connection after the hold | server CPU while idle |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (subject, result) in &report.idle {
+        for (i, point) in result.points.iter().enumerate() {
+            let last = i + 1 == result.points.len();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+                subject.label(),
+                with_commas(point.connections as f64),
+                point.rss_kib as f64 / 1024.0,
+                kib(point.bytes_per_connection),
+                if last {
+                    with_commas(result.connect_rate)
+                } else {
+                    String::new()
+                },
+                if last {
+                    with_commas(result.alive_after_hold as f64)
+                } else {
+                    String::new()
+                },
+                if last {
+                    kib(result.bytes_per_connection_after_hold)
+                } else {
+                    String::new()
+                },
+                if last {
+                    format!("{:.1}%", result.hold_cpu_share * 100.0)
+                } else {
+                    String::new()
+                },
+            );
+        }
+    }
+    let limits: Vec<String> = report
+        .idle
+        .iter()
+        .filter_map(|(s, r)| {
+            r.first_failure.as_ref().map(|f| {
+                format!(
+                    "{}: {} failed connections, first: `{}`",
+                    s.label(),
+                    r.failures,
+                    f
+                )
+            })
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nThe most connections tried is the smallest of 100,000 (the issue's target) and the open-file limits of the server and the generator minus 100 (this machine: {}; the hard limit cannot be raised here, so this is the most it allows).{}\n",
+        report.meta.machine.open_files_limit,
+        if limits.is_empty() {
+            String::new()
+        } else {
+            format!(" Failures: {}.", limits.join("; "))
+        }
+    );
+    if let (Some(ecb), Some(node), Some(sx)) = (
+        report.idle_of(ECB_SIO),
+        report.idle_of(NODE),
+        report.idle_of(SIOXIDE),
+    ) {
+        let _ = writeln!(
+            out,
+            "RSS per idle Socket.IO connection at the most held, after the hold: ECB / Node = {}, ECB / socketioxide = {} (lower is better).\n",
+            ratio(
+                ecb.bytes_per_connection_after_hold,
+                node.bytes_per_connection_after_hold
+            ),
+            ratio(
+                ecb.bytes_per_connection_after_hold,
+                sx.bytes_per_connection_after_hold
+            )
+        );
+    }
+}
+
+fn fanout_table(report: &Report, subjects: &[Subject], out: &mut String) {
+    for members in report.sizes() {
+        let _ = writeln!(out, "### Threads of {members}\n");
+        let _ = writeln!(
+            out,
+            "| server | threads × members | deliveries/s at saturation | messages/s | server CPU | server CPU µs per delivery | generator CPU | timeouts / errors | half load (messages/s) | p50 ms | p99 ms | max ms | lost / errors |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"
+        );
+        for &subject in subjects {
+            let Some(r) = report.fanout_of(subject, members) else {
+                continue;
+            };
+            if let Some(error) = &r.setup_error {
+                let _ = writeln!(
+                    out,
+                    "| {} | setup failed: {error} |||||||||||| ",
+                    subject.label()
+                );
+                continue;
+            }
+            let s = &r.saturation;
+            let (half_rate, p50, p99, max, lost) = match &r.half {
+                Some(h) => (
+                    with_commas(h.messages_per_second),
+                    ms(h.p50_us),
+                    ms(h.p99_us),
+                    ms(h.max_us),
+                    format!("{} / {}", h.lost, h.errors),
+                ),
+                None => Default::default(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} × {} | {} | {} | {:.0}% | {:.2} | {:.0}% | {} / {} | {} | {} | {} | {} | {} |",
+                subject.label(),
+                r.threads,
+                r.members,
+                with_commas(s.deliveries_per_second),
+                with_commas(s.messages_per_second),
+                s.cpu.server * 100.0,
+                s.server_cpu_us_per_delivery,
+                s.cpu.generator * 100.0,
+                s.timeouts,
+                s.errors,
+                half_rate,
+                p50,
+                p99,
+                max,
+                lost,
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
+fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut String) {
+    let _ = writeln!(
+        out,
+        "| threads of | {} |",
+        others
+            .iter()
+            .map(|o| format!(
+                "deliveries/s {} / {} (higher is better) | p99 {} / {} (lower is better)",
+                a.label(),
+                o.label(),
+                a.label(),
+                o.label()
+            ))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let _ = writeln!(out, "|---:|{}", "---:|---:|".repeat(others.len()));
+    for members in report.sizes() {
+        let Some(ra) = report.fanout_of(a, members) else {
+            continue;
+        };
+        let mut row = format!("| {members} |");
+        for &o in others {
+            let ro = report.fanout_of(o, members);
+            let sat = ro
+                .map(|ro| {
+                    ratio(
+                        ra.saturation.deliveries_per_second,
+                        ro.saturation.deliveries_per_second,
+                    )
+                })
+                .unwrap_or_else(|| "—".into());
+            let p99 = match (ra.half.as_ref(), ro.and_then(|ro| ro.half.as_ref())) {
+                (Some(ha), Some(ho)) => ratio(f64::from(ha.p99_us), f64::from(ho.p99_us)),
+                _ => "—".into(),
+            };
+            let _ = write!(row, " {sat} | {p99} |");
+        }
+        let _ = writeln!(out, "{row}");
+    }
+    let _ = writeln!(out);
+}
+
+fn lambda_section(lambda: &LambdaResult, out: &mut String) {
+    let _ = writeln!(out, "## 4. Lambda functions\n");
+    let _ = writeln!(out, "### Binary sizes\n");
+    let _ = writeln!(
+        out,
+        "Built with `cargo build --release` (x86_64, this machine's toolchain), not `cargo lambda build --release --arm64`: the aarch64 standard library cannot be installed offline here (rustup reaches no server), so the arm64 binaries AWS would run could not be built. Release profile: the workspace's (no LTO, symbols kept); the stripped size is what a deployment zip would carry with `strip = true`.\n"
+    );
+    let _ = writeln!(out, "| function | size (MiB) | stripped (MiB) |");
+    let _ = writeln!(out, "|---|---:|---:|");
+    for size in &lambda.sizes {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {} |",
+            size.function,
+            size.bytes as f64 / 1048576.0,
+            size.stripped_bytes
+                .map(|b| format!("{:.1}", b as f64 / 1048576.0))
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+    let _ = writeln!(out, "\n### Start-up\n");
+    let _ = writeln!(
+        out,
+        "Process start to first answered invocation, two ways. *Bare binary*: the release binary started against a minimal Lambda Runtime API of the generator's, handed one event (`$connect` with a valid token, `$default` with a getThread frame, `$disconnect`, an HTTP API `POST /v1/getThreads`); the time runs from `exec` to the response POST, so it includes building the engine, the AWS SDK configuration and, with a local DynamoDB endpoint only, the `CreateTable` that `ensure_table` sends. *Under `cargo lambda watch --release`* (the build warmed beforehand): from starting the emulator to the first `$connect` answered through `ecb gateway`; the emulator runs each function's first invocation through `cargo run`, so that figure includes cargo's freshness check (and any wait for another cargo holding the target directory's lock).\n"
+    );
+    let _ = writeln!(
+        out,
+        "| function | bare binary: start → first answer (ms) | first invocation through the gateway (ms) |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|");
+    for cold in &lambda.cold_starts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            cold.function,
+            cold.first_answer_ms
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| format!("failed: {}", cold.error.clone().unwrap_or_default())),
+            lambda
+                .first_invocations
+                .get(&cold.function)
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "—".into()),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n`cargo lambda watch --release`: started → Invoke API listening {} ms; → first answered invocation ($connect through the gateway) {} ms.\n",
+        lambda
+            .watch_listening_ms
+            .map(|m| format!("{m:.0}"))
+            .unwrap_or_else(|| "—".into()),
+        lambda
+            .watch_first_answer_ms
+            .map(|m| format!("{m:.0}"))
+            .unwrap_or_else(|| "—".into()),
+    );
+    let _ = writeln!(out, "### DynamoDB and Management API calls per operation\n");
+    let _ = writeln!(
+        out,
+        "Counted by a proxy between the functions and dynalite (by `X-Amz-Target`), which also sets `ReturnConsumedCapacity: TOTAL` so dynalite reports the request units DynamoDB would bill; Management API calls (`PostToConnection` …) by a proxy in front of the gateway's Management API. sendMessage figures are the mean of 3 messages; latencies are client-observed through the gateway with warm functions.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| operation | DynamoDB calls | by operation | RRU | WRU | Management API calls | ack (ms) | last push (ms) |"
+    );
+    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|");
+    for op in &lambda.operations {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} |",
+            op.operation,
+            op.dynamodb_calls(),
+            op.dynamodb
+                .iter()
+                .map(|(k, v)| format!("{k} {}", v.calls))
+                .collect::<Vec<_>>()
+                .join(", "),
+            op.read_units(),
+            op.write_units(),
+            op.management_calls(),
+            op.latency_ms
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            op.fanout_ms
+                .map(|m| format!("{m:.1}"))
+                .unwrap_or_else(|| "—".into()),
+        );
+    }
+    if let Some(error) = &lambda.error {
+        let _ = writeln!(out, "\nThe Lambda scenario stopped early: `{error}`\n");
+    }
+    let (a, b) = lambda::duration_model(lambda);
+    let costs = lambda::cost_model(lambda, &[100, 1_000, 10_000, 100_000]);
+    let _ = writeln!(out, "\n### Cost per million messages\n");
+    let _ = writeln!(
+        out,
+        "Prices: {}. API Gateway WebSocket ${:.2} per million messages (32 KB increments) and ${:.2} per million connection minutes; Lambda arm64 ${} per GB-s and ${:.2} per million requests; DynamoDB on-demand ${:.3} per million RRU and ${:.3} per million WRU.\n",
+        Prices::AS_OF,
+        Prices::APIGW_PER_MILLION_MESSAGES,
+        Prices::APIGW_PER_MILLION_CONNECTION_MINUTES,
+        Prices::LAMBDA_ARM64_PER_GB_SECOND,
+        Prices::LAMBDA_PER_MILLION_REQUESTS,
+        Prices::DYNAMODB_PER_MILLION_RRU,
+        Prices::DYNAMODB_PER_MILLION_WRU,
+    );
+    let _ = writeln!(
+        out,
+        "Per message: API Gateway messages = 1 in + the Management API posts out (the response and the pushes); one `message` invocation of {} MB (the SAM template's default) lasting the measured send → last push under the emulator (a fitted {a:.1} ms + {b:.3} ms per recipient where not measured; AWS's own latencies differ, so this line is the least certain); DynamoDB = the request units reported above. AWS's [simple-websockets-chat-app](https://github.com/aws-samples/simple-websockets-chat-app) instead Scans its whole connections table (`ProjectionExpression: 'connectionId'`, items of ~{} bytes) for every message and posts to every connection: its read units are ⌈C × {} B / 4 KB⌉ × 0.5 per message for C connections, whatever the room, and it reads only the first 1 MB page (~37,000 connections) because it does not paginate. ECB reads one connection record and Queries one thread partition, whatever the table holds.\n",
+        (lambda::LAMBDA_MEMORY_GB * 1024.0) as u32,
+        lambda::SAMPLE_ITEM_BYTES,
+        lambda::SAMPLE_ITEM_BYTES,
+    );
+    let _ = writeln!(
+        out,
+        "| design | recipients per message | API GW messages | Lambda GB-s | RRU | WRU | API Gateway $ | Lambda $ | DynamoDB $ | total $ per million messages |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for cost in &costs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.4} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            cost.design,
+            with_commas(cost.recipients as f64),
+            with_commas(cost.apigw_messages),
+            cost.lambda_gb_seconds,
+            cost.rru,
+            cost.wru,
+            cost.dollars_apigw,
+            cost.dollars_lambda,
+            cost.dollars_dynamodb,
+            cost.total(),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe sample has no rooms: every message goes to every connection, so its rows are a broadcast to C recipients. What differs in kind is the DynamoDB read per message, as a function of the connections C in the table, whatever the number of recipients:\n"
+    );
+    let ecb_rru: Vec<String> = lambda
+        .operations
+        .iter()
+        .filter(|op| op.operation.starts_with("sendMessage"))
+        .map(|op| format!("{:.1}", op.read_units()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "| connections in the table (C) | sample: RRU per message (one Scan request, as written) | sample: RRU if it paginated to reach everyone | sample: DynamoDB $ per million messages | ECB: RRU per message (threads of {}) |",
+        lambda
+            .operations
+            .iter()
+            .filter_map(|op| op.operation.strip_prefix("sendMessage, thread of "))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---|");
+    for c in [100usize, 1_000, 10_000, 37_449, 100_000, 1_000_000] {
+        let as_written = lambda::sample_scan_rru(c, true);
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1} | {:.2} | {} (independent of C) |",
+            with_commas(c as f64),
+            as_written,
+            lambda::sample_scan_rru(c, false),
+            as_written * Prices::DYNAMODB_PER_MILLION_RRU,
+            ecb_rru.join(" / "),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n(Figures per message; dollars per million messages.) Connections cost the same in both designs: ${:.2} per million connection minutes, i.e. ${:.2} a month per 1,000 connections held around the clock, plus one `$connect` and one `$disconnect` invocation and their DynamoDB writes per connection (above).\n",
+        Prices::APIGW_PER_MILLION_CONNECTION_MINUTES,
+        1000.0 * 60.0 * 24.0 * 30.0 * Prices::APIGW_PER_MILLION_CONNECTION_MINUTES / 1e6,
+    );
+}
+
+/// The analysis of where ECB loses, with the evidence gathered for it (see
+/// bench/README.md for the commands).
+const ANALYSIS: &str = include_str!("../../ANALYSIS.md");
+
+/// The report's Markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let meta = &report.meta;
+    let _ = writeln!(out, "# ECB benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Generated by `{}` on {}{}. Every figure below is one this run printed; rerun the command to refresh them (do not edit by hand). The raw figures are in `target/bench/results.json` after a run.\n",
+        meta.command,
+        meta.date,
+        if meta.smoke {
+            " (smoke run: tiny load, ECB only — not a measurement)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "## How it was run\n");
+    let _ = writeln!(
+        out,
+        "- Machine: {} CPUs (`nproc`), {}, {} RAM, Linux {}; open files: {}.",
+        meta.machine.nproc,
+        meta.machine.cpu_model,
+        meta.machine.memory,
+        meta.machine.kernel,
+        meta.machine.open_files_limit
+    );
+    let _ = writeln!(out, "- Load at the start: {}", meta.load_start);
+    let _ = writeln!(out, "- Load at the end: {}", meta.load_end);
+    let _ = writeln!(
+        out,
+        "- Durations: builds and installs {}, the measurements {:.0} s.",
+        meta.build_seconds
+            .map(|s| format!("{s:.0} s"))
+            .unwrap_or_else(|| "not timed".into()),
+        meta.suite_seconds
+    );
+    let _ = writeln!(
+        out,
+        "- Pinning: each server under test runs alone on CPU {} (`taskset`), so Node's one thread and the Rust servers' tokio runtimes (one worker each, as tokio sizes itself to the CPUs it may use) get the same single core; the load generator and the bench backend share CPU {}. The Lambda stack is not pinned.",
+        meta.server_cpus, meta.load_cpus
+    );
+    let _ = writeln!(
+        out,
+        "- Every server does ECB's job: the RS256 userToken verified on connect with the same public key (Node: `jsonwebtoken` on OpenSSL; socketioxide: the `jsonwebtoken` crate on rust_crypto, as ECB); per `sendMessage` the threadToken verified and membership checked, `addThreadMessage` POSTed to the same bench backend (HTTP/1.1 keep-alive, `Idempotency-Key`), the backend's threadToken verified, the author acked with the stored message, `message` pushed to the thread's other connections. Heartbeat 25 s / 20 s everywhere. ECB runs with `ECB_RATE_LIMIT=1000000` (the peers have no rate limit; the check still runs) and `RUST_LOG=warn`.",
+    );
+    let _ = writeln!(
+        out,
+        "- The bench backend (`ecb-bench backend`) answers at once with a valid threadAndMessages (it echoes the request's threadToken, so it signs nothing per call) and stores nothing."
+    );
+    let _ = writeln!(
+        out,
+        "- One RS256 verification of a threadToken (2048-bit key), on the load CPU: the `jsonwebtoken` crate on rust_crypto (ECB, socketioxide peer) {:.0} µs; Node's `jsonwebtoken` on OpenSSL {} µs. ECB and both peers verify two per sendMessage (the client's threadToken and the one the backend returns).",
+        report.tokens.rust_crypto_us,
+        report
+            .tokens
+            .node_us
+            .map(|us| format!("{us:.0}"))
+            .unwrap_or_else(|| "?".into())
+    );
+    let _ = writeln!(out, "\n| component | version |\n|---|---|");
+    for (name, version) in &meta.versions {
+        let _ = writeln!(out, "| {name} | {version} |");
+    }
+    let _ = writeln!(out);
+
+    // Headline.
+    let _ = writeln!(out, "## Headline (ratios from this run)\n");
+    let _ = writeln!(
+        out,
+        "| figure | ECB | Node | socketioxide | ECB / Node | ECB / socketioxide | target of issue 6 |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
+    for members in report.sizes() {
+        let get = |s| report.fanout_of(s, members);
+        let d = |s| {
+            get(s)
+                .map(|r: &FanoutResult| r.saturation.deliveries_per_second)
+                .unwrap_or(0.0)
+        };
+        let p = |s| {
+            get(s)
+                .and_then(|r: &FanoutResult| r.half.as_ref())
+                .map(|h| f64::from(h.p99_us))
+                .unwrap_or(0.0)
+        };
+        let _ = writeln!(
+            out,
+            "| deliveries/s, threads of {members} | {} | {} | {} | {} | {} | ≥ 3× Node, ≥ 1.2× socketioxide |",
+            with_commas(d(ECB_SIO)),
+            with_commas(d(NODE)),
+            with_commas(d(SIOXIDE)),
+            ratio(d(ECB_SIO), d(NODE)),
+            ratio(d(ECB_SIO), d(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| p99 ms at half load, threads of {members} | {} | {} | {} | {} | {} | < 5 ms |",
+            ms(p(ECB_SIO) as u32),
+            ms(p(NODE) as u32),
+            ms(p(SIOXIDE) as u32),
+            ratio(p(ECB_SIO), p(NODE)),
+            ratio(p(ECB_SIO), p(SIOXIDE)),
+        );
+    }
+    if let (Some(e), Some(n), Some(s)) = (
+        report.idle_of(ECB_SIO),
+        report.idle_of(NODE),
+        report.idle_of(SIOXIDE),
+    ) {
+        let _ = writeln!(
+            out,
+            "| KiB RSS per idle Socket.IO connection | {} | {} | {} | {} | {} | ≤ 8 KB |",
+            kib(e.bytes_per_connection_after_hold),
+            kib(n.bytes_per_connection_after_hold),
+            kib(s.bytes_per_connection_after_hold),
+            ratio(
+                e.bytes_per_connection_after_hold,
+                n.bytes_per_connection_after_hold
+            ),
+            ratio(
+                e.bytes_per_connection_after_hold,
+                s.bytes_per_connection_after_hold
+            ),
+        );
+        let _ = writeln!(
+            out,
+            "| idle connections held | {} | {} | {} | {} | {} | 100,000 |",
+            with_commas(e.alive_after_hold as f64),
+            with_commas(n.alive_after_hold as f64),
+            with_commas(s.alive_after_hold as f64),
+            ratio(e.alive_after_hold as f64, n.alive_after_hold as f64),
+            ratio(e.alive_after_hold as f64, s.alive_after_hold as f64),
+        );
+    }
+    if let Some(lambda) = &report.lambda {
+        let queries: Vec<String> = lambda
+            .operations
+            .iter()
+            .filter(|op| op.operation.starts_with("sendMessage"))
+            .map(|op| {
+                format!(
+                    "{}: {} Query, {} calls",
+                    op.operation.trim_start_matches("sendMessage, "),
+                    op.dynamodb.get("Query").map(|c| c.calls).unwrap_or(0),
+                    op.dynamodb_calls()
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| DynamoDB per fan-out (Lambda) | {} | | | | | one Query |",
+            queries.join("; ")
+        );
+    }
+    let _ = writeln!(out);
+    if !report.idle.is_empty() {
+        idle_section(report, &mut out);
+    }
+    if !report.fanout.is_empty() {
+        let _ = writeln!(out, "## 2. Fan-out over Socket.IO\n");
+        let _ = writeln!(
+            out,
+            "Threads of N members, each member its own connection and user, all joined with getThread. *Saturation*: a closed loop, each thread keeping one message in flight until it is acked and pushed to all N−1 others (senders rotate among the members); deliveries per second over {} s after a {} s warm-up. *Half load*: an open loop at half the saturation message rate, round robin over threads and senders; latency = push received − the message's scheduled send time (so a late generator shows as latency, not as a lower rate), for messages scheduled in the {} s after a {} s warm-up; `lost` = pushes still missing 1.5 s after the last send. CPU figures are shares of one core over the window (from /proc).\n",
+            meta.measure_secs, meta.warmup_secs, meta.measure_secs, meta.warmup_secs
+        );
+        fanout_table(report, &[ECB_SIO, NODE, SIOXIDE], &mut out);
+        let _ = writeln!(out, "Ratios:\n");
+        ratios_table(report, ECB_SIO, &[NODE, SIOXIDE], &mut out);
+        let _ = writeln!(out, "## 3. ECB over raw WebSocket\n");
+        let _ = writeln!(
+            out,
+            "The same scenario against ECB's `/ws?token=` (JSON frames `{{action, requestId, …}}`), beside ECB's Socket.IO figures from the same run.\n"
+        );
+        fanout_table(report, &[ECB_RAW, ECB_SIO], &mut out);
+        ratios_table(report, ECB_RAW, &[ECB_SIO], &mut out);
+    }
+    if let Some(lambda) = &report.lambda {
+        lambda_section(lambda, &mut out);
+    }
+    let _ = writeln!(out, "{ANALYSIS}");
+    out
+}
