@@ -1,7 +1,7 @@
 //! The local server's Pusher: a queue per open socket in this process.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
@@ -15,8 +15,9 @@ const QUEUE_DEPTH: usize = 1024;
 /// What the hub hands a connection's writer.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// An event to frame in the connection's own protocol.
-    Push(PushEvent),
+    /// An event to frame in the connection's own protocol; shared by every
+    /// connection of a fan-out (and it keeps a queue slot small).
+    Push(Arc<PushEvent>),
     /// A frame already encoded for this connection (a response).
     Frame(String),
     /// Close the connection (the server API's disconnectUser).
@@ -107,8 +108,8 @@ impl Default for LocalHub {
 
 #[async_trait]
 impl Pusher for LocalHub {
-    async fn push(&self, to: &Member, event: &PushEvent) -> Result<(), PushError> {
-        self.send(&to.connection_id, Outbound::Push(event.clone()))
+    async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
+        self.send(&to.connection_id, Outbound::Push(Arc::clone(event)))
     }
 
     async fn disconnect(&self, to: &Member) -> Result<(), PushError> {

@@ -45,7 +45,7 @@ fn outbound(body: &Bytes) -> Outbound {
     serde_json::from_str::<Value>(&text)
         .ok()
         .and_then(|frame| PushEvent::from_frame(&frame))
-        .map(Outbound::Push)
+        .map(|event| Outbound::Push(Arc::new(event)))
         .unwrap_or(Outbound::Frame(text))
 }
 

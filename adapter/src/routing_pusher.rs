@@ -20,7 +20,7 @@ pub struct RoutingPusher {
 
 #[async_trait]
 impl Pusher for RoutingPusher {
-    async fn push(&self, to: &Member, event: &PushEvent) -> Result<(), PushError> {
+    async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
         if to.endpoint == self.own_endpoint {
             self.hub.push(to, event).await
         } else {

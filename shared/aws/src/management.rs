@@ -3,7 +3,7 @@
 //! connections held by API Gateway and by local servers alike.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::Client;
@@ -99,7 +99,7 @@ impl ManagementPusher {
 
 #[async_trait]
 impl Pusher for ManagementPusher {
-    async fn push(&self, to: &Member, event: &PushEvent) -> Result<(), PushError> {
+    async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
         self.post(to, &frame::push(event)).await
     }
 

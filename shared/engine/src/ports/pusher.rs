@@ -1,5 +1,7 @@
 //! The Pusher port: deliver an event to one connection, wherever it lives.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::Member;
@@ -21,7 +23,8 @@ pub enum PushError {
 #[async_trait]
 pub trait Pusher: Send + Sync {
     /// Sends one event to one connection.
-    async fn push(&self, to: &Member, event: &PushEvent) -> Result<(), PushError>;
+    /// The event is shared: one fan-out hands the same one to every member.
+    async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError>;
     /// Closes a connection (the server API's disconnectUser).
     async fn disconnect(&self, to: &Member) -> Result<(), PushError>;
 }
