@@ -214,14 +214,7 @@ async fn websocket_invalid_packet_format_closes_the_connection() {
 #[tokio::test]
 async fn polling_heartbeat_delivers_pings_and_accepts_pongs() {
     let (_server, polling, sid) = polling_session().await;
-    for round in 1..=3 {
-        assert_eq!(polling.poll(&sid).await, (200, "2".into()), "round {round}");
-        assert_eq!(
-            polling.send(&sid, "3").await,
-            (200, "ok".into()),
-            "round {round}"
-        );
-    }
+    polling.ping_pong(&sid, 3).await;
 }
 
 #[tokio::test]

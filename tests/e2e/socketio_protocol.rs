@@ -139,14 +139,7 @@ async fn socket_io_polling_session_answers_pings_before_joining_a_namespace() {
     let server = ConformanceServer::socket_io().await;
     let polling = server.polling();
     let sid = polling.open().await;
-    for round in 1..=3 {
-        assert_eq!(polling.poll(&sid).await, (200, "2".into()), "round {round}");
-        assert_eq!(
-            polling.send(&sid, "3").await,
-            (200, "ok".into()),
-            "round {round}"
-        );
-    }
+    polling.ping_pong(&sid, 3).await;
 }
 
 #[tokio::test]

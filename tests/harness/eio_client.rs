@@ -116,6 +116,19 @@ impl Polling {
             .await
     }
 
+    /// Answers `rounds` server pings: each poll must bring exactly `2`, and
+    /// each pong be taken with `ok`.
+    pub async fn ping_pong(&self, sid: &str, rounds: u32) {
+        for round in 1..=rounds {
+            assert_eq!(self.poll(sid).await, (200, "2".into()), "round {round}");
+            assert_eq!(
+                self.send(sid, "3").await,
+                (200, "ok".into()),
+                "round {round}"
+            );
+        }
+    }
+
     /// Sends a payload; `Err` when the server dropped the connection.
     pub async fn try_send(
         &self,
