@@ -4,7 +4,7 @@
 
 use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
 use ecb_engine::Settings;
-use ecb_tests::{Dynalite, QUIET, WsClient};
+use ecb_tests::{Dynalite, WsClient};
 use serde_json::json;
 
 async fn server(dynalite: &Dynalite, backend: &str) -> ecb_adapter::RunningServer {
@@ -70,30 +70,34 @@ async fn clients_on_two_servers_chat_in_one_thread() {
     bob.ok("getThread", json!({ "threadToken": token })).await;
     assert_eq!(alice.expect_push("presence").await["userId"], "bob");
 
-    let ack = alice
-        .ok("sendMessage", json!({ "threadToken": token, "message": { "type": "text", "data": "across servers" } }))
-        .await;
-    assert_eq!(bob.expect_push("message").await["message"], ack);
-    let back = bob
-        .ok(
-            "sendMessage",
-            json!({ "threadToken": token, "message": { "type": "text", "data": "and back" } }),
-        )
-        .await;
-    assert_eq!(alice.expect_push("message").await["message"], back);
+    chat_both_ways(&mut alice, &mut bob, &token).await;
     let presence = bob.ok("getPresence", json!({ "threadToken": token })).await;
     assert_eq!(presence["userIds"], json!(["alice", "bob"]));
 
-    // Server two goes away without a word: its connections stay in the table
-    // until a push finds them gone.
+    // Server two stops: it closes bob's socket, and its engine tells alice's
+    // server, through the table and `/@connections`, that bob went offline.
     two.stop().await;
-    alice
-        .ok(
-            "sendMessage",
-            json!({ "threadToken": token, "message": { "type": "text", "data": "still there?" } }),
-        )
+    let offline = alice.expect_push("presence").await;
+    assert_eq!(
+        (offline["userId"].as_str(), offline["online"].as_bool()),
+        (Some("bob"), Some(false))
+    );
+    let presence = alice
+        .ok("getPresence", json!({ "threadToken": token }))
         .await;
-    alice.expect_no_push("message", QUIET).await;
+    assert_eq!(presence["userIds"], json!(["alice"]));
+}
+
+/// `from` sends a message and `to` is pushed it, then the other way round.
+async fn chat_both_ways(from: &mut WsClient, to: &mut WsClient, token: &str) {
+    send_and_receive(from, to, token).await;
+    send_and_receive(to, from, token).await;
+}
+
+async fn send_and_receive(sender: &mut WsClient, receiver: &mut WsClient, token: &str) {
+    let message = json!({ "threadToken": token, "message": { "type": "text", "data": "hello" } });
+    let ack = sender.ok("sendMessage", message).await;
+    assert_eq!(receiver.expect_push("message").await["message"], ack);
 }
 
 /// A real `ecb serve` process on the shared table; killed on drop.
@@ -147,17 +151,7 @@ async fn two_ecb_serve_processes_share_a_thread() {
         .unwrap();
     carol.ok("getThread", json!({ "threadToken": token })).await;
     dave.ok("getThread", json!({ "threadToken": token })).await;
-    let ack = carol
-        .ok("sendMessage", json!({ "threadToken": token, "message": { "type": "text", "data": "process to process" } }))
-        .await;
-    assert_eq!(dave.expect_push("message").await["message"], ack);
-    let back = dave
-        .ok(
-            "sendMessage",
-            json!({ "threadToken": token, "message": { "type": "text", "data": "and back" } }),
-        )
-        .await;
-    assert_eq!(carol.expect_push("message").await["message"], back);
+    chat_both_ways(&mut carol, &mut dave, &token).await;
     // SIGTERM: the process closes its sockets and its connections' records go.
     let pid = two.child.id().unwrap().to_string();
     std::process::Command::new("kill")
