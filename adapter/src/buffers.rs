@@ -6,7 +6,7 @@
 use axum::extract::ws::WebSocketUpgrade;
 
 /// The read buffer a socket starts with; it grows for a larger frame.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 
 /// Applies the small-buffer policy and the largest message accepted.
 pub(crate) fn frugal<F>(upgrade: WebSocketUpgrade<F>, max_message: usize) -> WebSocketUpgrade<F> {

@@ -2,6 +2,8 @@
 //! protocol suites expect of the server under test, on ECB's own transport
 //! layers, so those layers can be checked against the suites unmodified.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +16,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::engineio::{self, EngineIo, EngineIoConfig, Inbound, Session, SessionHandler};
+use crate::engineio::{
+    self, EngineIo, EngineIoConfig, Inbound, SessionHandler, SessionSender, Step, Upper,
+};
 use crate::socketio::{Emitter, NamespaceSocket, Namespaces, SocketIo};
 
 /// Which suite to serve.
@@ -62,18 +66,31 @@ pub fn router(suite: Suite, shutdown: CancellationToken, tasks: TaskTracker) -> 
 /// The Engine.IO suite's server: every message goes back as it came.
 struct Echo;
 
-#[async_trait]
+/// One echoing session.
+struct EchoSession {
+    sender: SessionSender,
+}
+
 impl SessionHandler for Echo {
-    async fn run(self: Arc<Self>, mut session: Session) {
-        while let Some(inbound) = session.incoming.recv().await {
+    fn open(self: Arc<Self>, _sid: &str, sender: SessionSender) -> Box<dyn Upper> {
+        Box::new(EchoSession { sender })
+    }
+}
+
+impl Upper for EchoSession {
+    fn on_message(self: Box<Self>, inbound: Inbound) -> Step {
+        Box::pin(async move {
             let packet = match inbound {
                 Inbound::Text(text) => Packet::Message(text),
                 Inbound::Binary(bytes) => Packet::BinaryMessage(bytes),
             };
-            if !session.sender.send(vec![packet]).await {
-                break;
-            }
-        }
+            self.sender.send(vec![packet]).await;
+            Some(self as Box<dyn Upper>)
+        })
+    }
+
+    fn on_close(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async {})
     }
 }
 

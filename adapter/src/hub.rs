@@ -1,4 +1,5 @@
-//! The local server's Pusher: a queue per open socket in this process.
+//! The local server's Pusher: every open socket of this process, by
+//! connection id, each behind the mailbox its transport reads.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,25 +10,43 @@ use ecb_engine::PushEvent;
 use ecb_engine::ports::{Member, PushError, Pusher};
 use tokio::sync::mpsc;
 
-/// How many pushes may wait for a slow socket before further ones are dropped.
+use crate::{Outbound, SharedPush};
+
+/// How many frames may wait for a slow socket before further ones are dropped.
 const QUEUE_DEPTH: usize = 1024;
 
-/// What the hub hands a connection's writer.
-#[derive(Debug, Clone)]
-pub enum Outbound {
-    /// An event to frame in the connection's own protocol; shared by every
-    /// connection of a fan-out (and it keeps a queue slot small).
-    Push(Arc<PushEvent>),
-    /// A frame already encoded for this connection (a response).
-    Frame(String),
-    /// Close the connection (the server API's disconnectUser).
-    Close,
+/// Where a connection takes what the hub hands it. Offering never waits:
+/// a fan-out must not stall behind one slow socket, so a full mailbox
+/// refuses (the push is lost for that socket, as on API Gateway).
+pub trait Mailbox: Send + Sync + 'static {
+    /// Hands `outbound` over; `Gone` when the connection has ended.
+    fn offer(&self, outbound: Outbound) -> Result<(), PushError>;
 }
 
-/// One open socket: its queue, and when it opened (the Management API's
+/// A WebSocket writer's queue (raw WebSocket, and `ecb gateway`'s sockets).
+impl Mailbox for mpsc::Sender<Outbound> {
+    fn offer(&self, outbound: Outbound) -> Result<(), PushError> {
+        self.try_send(outbound).map_err(|error| match error {
+            mpsc::error::TrySendError::Closed(_) => PushError::Gone,
+            mpsc::error::TrySendError::Full(_) => queue_full(),
+        })
+    }
+}
+
+/// The refusal of a mailbox that is full.
+pub fn queue_full() -> PushError {
+    PushError::Failed("the connection's queue is full".into())
+}
+
+/// A queue for a WebSocket writer, deep enough for bursts of pushes.
+pub fn socket_queue() -> (mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>) {
+    mpsc::channel(QUEUE_DEPTH)
+}
+
+/// One open socket: its mailbox, and when it opened (the Management API's
 /// `GET /@connections/{id}` reports it).
 struct Slot {
-    queue: mpsc::Sender<Outbound>,
+    mailbox: Box<dyn Mailbox>,
     connected_at: SystemTime,
 }
 
@@ -48,18 +67,13 @@ impl LocalHub {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Opens the queue of a new connection; its writer drains the receiver.
-    pub fn register(
-        &self,
-        connection_id: &str,
-    ) -> (mpsc::Sender<Outbound>, mpsc::Receiver<Outbound>) {
-        let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+    /// Adds a new connection with the mailbox its transport reads.
+    pub fn register(&self, connection_id: &str, mailbox: impl Mailbox) {
         let slot = Slot {
-            queue: sender.clone(),
+            mailbox: Box::new(mailbox),
             connected_at: SystemTime::now(),
         };
         self.connections().insert(connection_id.to_owned(), slot);
-        (sender, receiver)
     }
 
     /// Forgets a closed connection.
@@ -84,20 +98,22 @@ impl LocalHub {
             .map(|slot| slot.connected_at)
     }
 
-    /// Queues something for one connection; `Gone` if it is not open here.
+    /// Hands something to one connection; `Gone` if it is not open here.
     pub fn send(&self, connection_id: &str, outbound: Outbound) -> Result<(), PushError> {
-        let sender = self
-            .connections()
-            .get(connection_id)
-            .map(|slot| slot.queue.clone())
-            .ok_or(PushError::Gone)?;
-        sender.try_send(outbound).map_err(|error| match error {
-            mpsc::error::TrySendError::Closed(_) => PushError::Gone,
-            mpsc::error::TrySendError::Full(_) => {
-                PushError::Failed("the connection's queue is full".into())
-            }
-        })
+        offer(&self.connections(), connection_id, outbound)
     }
+}
+
+fn offer(
+    connections: &HashMap<String, Slot>,
+    connection_id: &str,
+    outbound: Outbound,
+) -> Result<(), PushError> {
+    connections
+        .get(connection_id)
+        .ok_or(PushError::Gone)?
+        .mailbox
+        .offer(outbound)
 }
 
 impl Default for LocalHub {
@@ -109,7 +125,30 @@ impl Default for LocalHub {
 #[async_trait]
 impl Pusher for LocalHub {
     async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
-        self.send(&to.connection_id, Outbound::Push(Arc::clone(event)))
+        let push = SharedPush::new(Arc::clone(event));
+        self.send(&to.connection_id, Outbound::Push(push))
+    }
+
+    /// One encoding and one lock for the whole fan-out; offering never
+    /// waits, so nothing here runs concurrently.
+    async fn push_each(
+        &self,
+        targets: Vec<Member>,
+        event: Arc<PushEvent>,
+    ) -> Vec<(Member, Result<(), PushError>)> {
+        let push = SharedPush::new(event);
+        let connections = self.connections();
+        targets
+            .into_iter()
+            .map(|member| {
+                let outcome = offer(
+                    &connections,
+                    &member.connection_id,
+                    Outbound::Push(push.clone()),
+                );
+                (member, outcome)
+            })
+            .collect()
     }
 
     async fn disconnect(&self, to: &Member) -> Result<(), PushError> {

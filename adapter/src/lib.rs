@@ -16,6 +16,7 @@ pub mod engineio;
 pub mod gateway;
 mod hub;
 mod management;
+mod outbound;
 mod routing_pusher;
 mod server;
 mod sio;
@@ -23,6 +24,7 @@ pub mod socketio;
 mod state;
 mod ws;
 
-pub use hub::{LocalHub, Outbound};
+pub use hub::{LocalHub, Mailbox};
+pub use outbound::{Outbound, SharedPush};
 pub use server::{RunningServer, serve, start};
 pub use state::AppState;

@@ -15,7 +15,7 @@ use axum::routing::post;
 use ecb_engine::PushEvent;
 use serde_json::{Value, json};
 
-use crate::{LocalHub, Outbound};
+use crate::{LocalHub, Outbound, SharedPush};
 
 /// The routes, at the root and under a stage (`/{stage}/@connections/{id}`),
 /// as the SDK addresses an endpoint that ends with a stage.
@@ -45,7 +45,7 @@ fn outbound(body: &Bytes) -> Outbound {
     serde_json::from_str::<Value>(&text)
         .ok()
         .and_then(|frame| PushEvent::from_frame(&frame))
-        .map(|event| Outbound::Push(Arc::new(event)))
+        .map(|event| Outbound::Push(SharedPush::new(Arc::new(event))))
         .unwrap_or(Outbound::Frame(text))
 }
 

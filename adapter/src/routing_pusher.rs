@@ -28,6 +28,24 @@ impl Pusher for RoutingPusher {
         }
     }
 
+    /// This server's members in one batch through the hub, the others
+    /// through the Management API, both at once.
+    async fn push_each(
+        &self,
+        targets: Vec<Member>,
+        event: Arc<PushEvent>,
+    ) -> Vec<(Member, Result<(), PushError>)> {
+        let (own, others): (Vec<_>, Vec<_>) = targets
+            .into_iter()
+            .partition(|member| member.endpoint == self.own_endpoint);
+        let (mut outcomes, remote) = tokio::join!(
+            self.hub.push_each(own, event.clone()),
+            self.remote.push_each(others, event),
+        );
+        outcomes.extend(remote);
+        outcomes
+    }
+
     async fn disconnect(&self, to: &Member) -> Result<(), PushError> {
         if to.endpoint == self.own_endpoint {
             self.hub.disconnect(to).await

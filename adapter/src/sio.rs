@@ -4,12 +4,15 @@
 //! `presence`. Only translation lives here.
 
 use async_trait::async_trait;
+use axum::extract::ws::Utf8Bytes;
+use ecb_engine::ports::PushError;
 use ecb_engine::protocol::envelope::envelope;
-use ecb_engine::{Caller, EcbError};
-use ecb_sio::socketio::{Data, MAIN_NAMESPACE, Payload};
+use ecb_engine::{Caller, EcbError, PushEvent};
+use ecb_sio::socketio::{MAIN_NAMESPACE, Payload};
 use serde_json::{Map, Value, json};
-use tokio::task::JoinHandle;
 
+use crate::engineio::Refused;
+use crate::hub::{Mailbox, queue_full};
 use crate::socketio::{Emitter, NamespaceSocket, Namespaces};
 use crate::{AppState, Outbound};
 
@@ -47,34 +50,57 @@ impl Namespaces for EcbNamespaces {
             .connect(token, connection_id.clone(), self.app.endpoint.clone())
             .await
             .map_err(|error| connect_error(&error))?;
-        let (_, mut queue) = self.app.hub.register(&connection_id);
-        let pushes = emitter.clone();
-        let forwarder = tokio::spawn(async move {
-            while let Some(outbound) = queue.recv().await {
-                match outbound {
-                    Outbound::Push(event) => {
-                        if !pushes
-                            .emit(event.name(), vec![Data::from(event.body())])
-                            .await
-                        {
-                            break;
-                        }
-                    }
-                    Outbound::Close => {
-                        pushes.disconnect().await;
-                        break;
-                    }
-                    Outbound::Frame(_) => {}
-                }
-            }
-        });
+        self.app.hub.register(
+            &connection_id,
+            SocketIoMailbox {
+                emitter: emitter.clone(),
+            },
+        );
         tracing::info!(connection = %connection_id, user = %caller.user.user_id, "socket.io connected");
         Ok(Box::new(EcbSocket {
             app: self.app.clone(),
             caller,
             emitter,
-            forwarder,
         }))
+    }
+}
+
+/// The Engine.IO text packet of a push: `4` (message), `2` (EVENT) on the
+/// main namespace (no prefix), no ack id, then `[name, body]`. Written
+/// directly because it is on the hot path of every fan-out; a test holds it
+/// to the codec's encoding.
+pub(crate) fn push_frame(event: &PushEvent) -> Utf8Bytes {
+    format!("42[\"{}\",{}]", event.name(), event.body_json()).into()
+}
+
+/// Pushes go straight onto the Engine.IO session's queue, already encoded;
+/// no task of their own per connection.
+struct SocketIoMailbox {
+    emitter: Emitter,
+}
+
+impl Mailbox for SocketIoMailbox {
+    fn offer(&self, outbound: Outbound) -> Result<(), PushError> {
+        let session = self.emitter.session();
+        match outbound {
+            Outbound::Push(push) => {
+                session
+                    .try_send_encoded(push.socket_io_frame())
+                    .map_err(|refused| match refused {
+                        Refused::Full => queue_full(),
+                        Refused::Closed => PushError::Gone,
+                    })
+            }
+            Outbound::Close if session.is_closed() => Err(PushError::Gone),
+            Outbound::Close => {
+                // DISCONNECT, then the session closes: rare, so a task of its own.
+                let emitter = self.emitter.clone();
+                tokio::spawn(async move { emitter.disconnect().await });
+                Ok(())
+            }
+            // Text that is not a push has no Socket.IO event to become.
+            Outbound::Frame(_) => Ok(()),
+        }
     }
 }
 
@@ -82,7 +108,6 @@ struct EcbSocket {
     app: AppState,
     caller: Caller,
     emitter: Emitter,
-    forwarder: JoinHandle<()>,
 }
 
 impl EcbSocket {
@@ -128,9 +153,48 @@ impl NamespaceSocket for EcbSocket {
     }
 
     async fn disconnected(&mut self) {
-        self.forwarder.abort();
         self.app.hub.unregister(self.connection_id());
         self.app.engine.disconnect(self.connection_id()).await;
         tracing::info!(connection = %self.connection_id(), "socket.io disconnected");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ecb_engine::protocol::models::ThreadMessage;
+    use ecb_sio::socketio::{Data, Decoded, Decoder, Packet};
+
+    use super::*;
+
+    #[test]
+    fn push_frames_match_the_codec() {
+        let message: ThreadMessage = serde_json::from_value(json!({
+            "messageId": "m1", "threadId": "t1", "senderId": "u\"1", "type": "text",
+            "data": {"text": "héllo \\ \u{1F600}"}, "createdAt": 1, "edited": false
+        }))
+        .unwrap();
+        let events = [
+            PushEvent::Message {
+                thread_id: "t1".into(),
+                message,
+            },
+            PushEvent::Presence {
+                thread_id: "t1".into(),
+                user_id: "u1".into(),
+                online: false,
+            },
+        ];
+        for event in events {
+            let expected = Packet::event(
+                MAIN_NAMESPACE,
+                event.name(),
+                vec![Data::from(event.body())],
+                None,
+            );
+            let frame = push_frame(&event);
+            let text = frame.as_str().strip_prefix('4').expect("a message packet");
+            let decoded = Decoder::new().decode_text(text).unwrap();
+            assert_eq!(decoded, Decoded::Complete(expected));
+        }
     }
 }

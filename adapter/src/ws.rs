@@ -56,7 +56,8 @@ pub async fn upgrade(
             return rejection.into_response();
         }
     };
-    let (sender, receiver) = app.hub.register(&connection_id);
+    let (sender, receiver) = crate::hub::socket_queue();
+    app.hub.register(&connection_id, sender.clone());
     let failed = (app.clone(), connection_id.clone());
     crate::buffers::frugal(
         upgrade,
@@ -144,7 +145,7 @@ async fn write(
             }
         };
         let message = match outbound {
-            Some(Outbound::Push(event)) => Message::Text(frame::push(&event).into()),
+            Some(Outbound::Push(push)) => Message::Text(push.raw_frame()),
             Some(Outbound::Frame(text)) => Message::Text(text.into()),
             Some(Outbound::Close) => {
                 let _ = sink.send(close(POLICY, "disconnected by the server")).await;

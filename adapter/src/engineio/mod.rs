@@ -1,8 +1,8 @@
 //! The Engine.IO v4 server: sessions over HTTP long-polling and WebSocket,
 //! the upgrade between them, heartbeats and CORS-free routing. Packet framing
 //! comes from `ecb-sio`; this layer adds the I/O, timers and session state,
-//! and hands each session's messages to a [`SessionHandler`] (Socket.IO, or
-//! the conformance echo).
+//! and hands each session's messages to the layer above (Socket.IO, or the
+//! conformance echo) through [`SessionHandler`] and [`Upper`].
 
 mod http;
 mod registry;
@@ -11,14 +11,16 @@ mod session;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use std::future::Future;
+use std::pin::Pin;
+
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use http::router;
-pub use session::SessionSender;
+pub use session::{Refused, SessionSender};
 
 /// Engine.IO settings, as the handshake announces them.
 #[derive(Debug, Clone)]
@@ -54,18 +56,35 @@ pub enum Inbound {
     Binary(Bytes),
 }
 
-/// A new session, for the layer above: what the client sends arrives on
-/// `incoming` (which ends when the session closes); `sender` talks back.
-pub struct Session {
-    pub sid: String,
-    pub incoming: mpsc::Receiver<Inbound>,
-    pub sender: SessionSender,
+/// What the layer above does next, once it has handled a message: go on
+/// (handing its state back) or end the session (`None`).
+pub type Step = Pin<Box<dyn Future<Output = Option<Box<dyn Upper>>> + Send>>;
+
+/// The layer above Engine.IO (Socket.IO, or the conformance echo): opens the
+/// state that handles one session's messages.
+pub trait SessionHandler: Send + Sync + 'static {
+    /// A session opened; `sender` talks back to its client.
+    fn open(self: Arc<Self>, sid: &str, sender: SessionSender) -> Box<dyn Upper>;
 }
 
-/// The layer above Engine.IO: runs one session until its `incoming` ends.
-#[async_trait]
-pub trait SessionHandler: Send + Sync + 'static {
-    async fn run(self: Arc<Self>, session: Session);
+/// One session's state in the layer above. The session's actor owns it and
+/// runs its messages one at a time, in order: while one is handled (it may
+/// wait on a backend), later ones wait in the actor, and pings, pushes and
+/// polls go on. So a session costs one task and one queue, not three.
+pub trait Upper: Send + 'static {
+    /// Handles one message. The state moves into the step and comes back
+    /// when it is done; `None` closes the session (a protocol violation,
+    /// after the layer has cleaned up).
+    fn on_message(self: Box<Self>, inbound: Inbound) -> Step;
+
+    /// When the session must close unless something happened first (the
+    /// Socket.IO connect timeout); checked while no message is in hand.
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    /// The session has ended: the last message is done, nothing more comes.
+    fn on_close(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
 /// An Engine.IO server: its settings, its live sessions, and the layer above.

@@ -4,9 +4,10 @@
 //! command queue. One owner means no locks and no races between a poll, a
 //! probe and a ping.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use ecb_sio::engineio::{Packet, WsFrame, encode_payload};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -15,12 +16,13 @@ use tokio::time::Instant;
 
 use super::http::EioError;
 use super::registry::Entry;
-use super::{EngineIo, Inbound, Session};
+use super::{EngineIo, Inbound, Step, Upper};
 
-/// How many commands may wait for a session.
-const COMMAND_QUEUE: usize = 256;
-/// How many client messages may wait for the layer above.
-const INBOUND_QUEUE: usize = 256;
+/// How many commands may wait for a session (pushes queue here too).
+const COMMAND_QUEUE: usize = 1024;
+/// How many client messages may wait for the layer above before the
+/// session stops reading its WebSocket (backpressure onto the client).
+const PENDING_LIMIT: usize = 256;
 /// How long a session closed by its client waits for a poll racing the close.
 const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 
@@ -35,6 +37,9 @@ pub(crate) enum Command {
     /// Packets from the layer above, sent back to back (a binary event and
     /// its attachments must not be split by another packet).
     Send(Vec<Packet>),
+    /// One Engine.IO text packet, already encoded: a push whose bytes every
+    /// socket of a fan-out shares.
+    SendEncoded(Utf8Bytes),
     /// The layer above ends the session.
     Close,
 }
@@ -52,10 +57,35 @@ impl SessionSender {
         self.commands.send(Command::Send(packets)).await.is_ok()
     }
 
+    /// Queues an encoded Engine.IO text packet (`4…`) without waiting: a
+    /// fan-out must not stall behind one slow client.
+    pub fn try_send_encoded(&self, packet: Utf8Bytes) -> Result<(), Refused> {
+        self.commands
+            .try_send(Command::SendEncoded(packet))
+            .map_err(|error| match error {
+                mpsc::error::TrySendError::Full(_) => Refused::Full,
+                mpsc::error::TrySendError::Closed(_) => Refused::Closed,
+            })
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.commands.is_closed()
+    }
+
     /// Closes the session.
     pub async fn close(&self) {
         let _ = self.commands.send(Command::Close).await;
     }
+}
+
+/// Why a session did not take a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Its queue is full: the client reads slower than it is sent to.
+    Full,
+    /// The session has ended.
+    Closed,
 }
 
 /// Why a session ends; decides what a pending poll is answered with.
@@ -86,6 +116,10 @@ impl Socket {
         self.sink.send(message).await.is_ok()
     }
 
+    async fn send_encoded(&mut self, packet: Utf8Bytes) -> bool {
+        self.sink.send(Message::Text(packet)).await.is_ok()
+    }
+
     async fn close(mut self) {
         let frame = CloseFrame {
             code: 1000,
@@ -113,7 +147,34 @@ struct Actor {
     probed: bool,
     next_ping: Instant,
     pong_deadline: Option<Instant>,
-    upper: mpsc::Sender<Inbound>,
+    /// The layer above: idle, or handling a message.
+    upper: UpperState,
+    /// Client messages that arrived while the layer above was busy.
+    pending: VecDeque<Inbound>,
+}
+
+enum UpperState {
+    Idle(Box<dyn Upper>),
+    Busy(Step),
+    /// It ended the session (or is being closed).
+    Gone,
+}
+
+impl UpperState {
+    fn deadline(&self) -> Option<Instant> {
+        match self {
+            Self::Idle(upper) => upper.deadline(),
+            Self::Busy(_) | Self::Gone => None,
+        }
+    }
+
+    /// The step in hand finishing; never, when there is none.
+    async fn stepped(&mut self) -> Option<Box<dyn Upper>> {
+        match self {
+            Self::Busy(step) => step.await,
+            Self::Idle(_) | Self::Gone => std::future::pending().await,
+        }
+    }
 }
 
 /// What one turn of the loop saw.
@@ -121,12 +182,15 @@ enum Event {
     Command(Option<Command>),
     Frame(Option<Result<Message, axum::Error>>),
     Probe(Option<Result<Message, axum::Error>>),
+    Stepped(Option<Box<dyn Upper>>),
+    UpperDeadline,
     PingDue,
     PongMissed,
     Shutdown,
 }
 
-/// Opens a session on `transport` and starts its actor and the layer above.
+/// Opens a session on `transport`, with the layer above's state for it, and
+/// starts its actor.
 /// Returns the command queue, for the request that opened it.
 /// A WebSocket session's first frame is its handshake (`greeting`); a polling
 /// session's handshake is the answer to the request that opened it.
@@ -137,7 +201,6 @@ pub(crate) fn open(
     greeting: Option<Packet>,
 ) -> mpsc::Sender<Command> {
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
-    let (upper, incoming) = mpsc::channel(INBOUND_QUEUE);
     eio.registry.insert(
         &sid,
         Entry {
@@ -160,18 +223,15 @@ pub(crate) fn open(
         probed: false,
         next_ping: Instant::now() + eio.config.ping_interval,
         pong_deadline: None,
-        upper,
+        upper: UpperState::Idle(eio.handler.clone().open(
+            &sid,
+            SessionSender {
+                commands: commands.clone(),
+            },
+        )),
+        pending: VecDeque::new(),
     };
     eio.tasks.spawn(actor.run(command_rx, greeting));
-    let handler = eio.handler.clone();
-    let session = Session {
-        sid,
-        incoming,
-        sender: SessionSender {
-            commands: commands.clone(),
-        },
-    };
-    eio.tasks.spawn(handler.run(session));
     commands
 }
 
@@ -202,11 +262,14 @@ impl Actor {
         if let Some(greeting) = greeting
             && self.send(greeting).await.is_err()
         {
-            self.finish(Ending::Closed("transport closed")).await;
+            self.finish(Ending::Closed("transport closed"), &mut commands)
+                .await;
             return;
         }
         let ending = loop {
             let ping_due = self.pong_deadline.is_none().then_some(self.next_ping);
+            let upper_deadline = self.upper.deadline();
+            let reading = self.pending.len() < PENDING_LIMIT;
             let event = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Event::Shutdown,
@@ -214,9 +277,11 @@ impl Actor {
                 // must find the session already closed.
                 _ = sleep_until(self.pong_deadline) => Event::PongMissed,
                 _ = sleep_until(ping_due) => Event::PingDue,
+                _ = sleep_until(upper_deadline) => Event::UpperDeadline,
                 message = next_message(&mut self.probe) => Event::Probe(message),
-                message = next_transport_message(&mut self.transport) => Event::Frame(message),
+                message = next_transport_message(&mut self.transport), if reading => Event::Frame(message),
                 command = commands.recv() => Event::Command(command),
+                upper = self.upper.stepped() => Event::Stepped(upper),
             };
             let outcome = match event {
                 Event::Command(Some(command)) => self.on_command(command).await,
@@ -226,6 +291,8 @@ impl Actor {
                     self.on_probe(message).await;
                     Ok(())
                 }
+                Event::Stepped(upper) => self.stepped(upper),
+                Event::UpperDeadline => Err(Ending::Closed("the layer above timed out")),
                 Event::PingDue => self.ping().await,
                 Event::PongMissed => Err(Ending::Closed("ping timeout")),
             };
@@ -237,7 +304,7 @@ impl Actor {
         if ending == Ending::ClientClosed {
             self.answer_racing_poll(&mut commands).await;
         }
-        self.finish(ending).await;
+        self.finish(ending, &mut commands).await;
     }
 
     /// A client that closes over polling may have a poll in flight on
@@ -302,6 +369,7 @@ impl Actor {
                 }
                 Ok(())
             }
+            Command::SendEncoded(packet) => self.send_encoded(packet).await,
             Command::Close => Err(Ending::Closed("closed by the server")),
         }
     }
@@ -434,19 +502,53 @@ impl Actor {
                 self.next_ping = Instant::now() + self.eio.config.ping_interval;
                 Ok(())
             }
-            Packet::Message(text) => self.deliver(Inbound::Text(text)).await,
-            Packet::BinaryMessage(bytes) => self.deliver(Inbound::Binary(bytes)).await,
+            Packet::Message(text) => self.deliver(Inbound::Text(text)),
+            Packet::BinaryMessage(bytes) => self.deliver(Inbound::Binary(bytes)),
             Packet::Close => Err(Ending::ClientClosed),
             Packet::Ping(_) => Err(Ending::Closed("invalid heartbeat direction")),
             Packet::Open(_) | Packet::Upgrade | Packet::Noop => Ok(()),
         }
     }
 
-    async fn deliver(&mut self, inbound: Inbound) -> Result<(), Ending> {
-        self.upper
-            .send(inbound)
-            .await
-            .map_err(|_| Ending::Closed("handler gone"))
+    /// A message for the layer above: handled now if it is idle, else
+    /// queued behind the one in hand.
+    fn deliver(&mut self, inbound: Inbound) -> Result<(), Ending> {
+        match std::mem::replace(&mut self.upper, UpperState::Gone) {
+            UpperState::Idle(upper) => self.upper = UpperState::Busy(upper.on_message(inbound)),
+            busy => {
+                self.upper = busy;
+                self.pending.push_back(inbound);
+            }
+        }
+        Ok(())
+    }
+
+    /// The layer above finished a message: on to the next one, if any.
+    fn stepped(&mut self, upper: Option<Box<dyn Upper>>) -> Result<(), Ending> {
+        let Some(upper) = upper else {
+            self.upper = UpperState::Gone;
+            return Err(Ending::Closed("closed by the server"));
+        };
+        self.upper = match self.pending.pop_front() {
+            Some(next) => UpperState::Busy(upper.on_message(next)),
+            None => UpperState::Idle(upper),
+        };
+        Ok(())
+    }
+
+    /// Lets the layer above finish the messages it was given, then closes it.
+    async fn close_upper(&mut self) {
+        let mut upper = match std::mem::replace(&mut self.upper, UpperState::Gone) {
+            UpperState::Idle(upper) => Some(upper),
+            UpperState::Busy(step) => step.await,
+            UpperState::Gone => None,
+        };
+        while let Some(current) = upper.take() {
+            match self.pending.pop_front() {
+                Some(next) => upper = current.on_message(next).await,
+                None => current.on_close().await,
+            }
+        }
     }
 
     async fn ping(&mut self) -> Result<(), Ending> {
@@ -479,6 +581,25 @@ impl Actor {
         }
     }
 
+    /// An encoded packet: its shared bytes straight onto a WebSocket, else
+    /// decoded into the polling queue (polling payloads are rebuilt anyway).
+    async fn send_encoded(&mut self, packet: Utf8Bytes) -> Result<(), Ending> {
+        if let Transport::WebSocket(socket) = &mut self.transport {
+            return if socket.send_encoded(packet).await {
+                Ok(())
+            } else {
+                Err(Ending::Closed("transport closed"))
+            };
+        }
+        match Packet::decode_text(packet.as_str()) {
+            Ok(packet) => self.send(packet).await,
+            Err(error) => {
+                tracing::warn!(sid = %self.sid, %error, "dropped an invalid encoded packet");
+                Ok(())
+            }
+        }
+    }
+
     fn answer_pending_poll(&mut self, body: String) {
         if let Transport::Polling { pending, .. } = &mut self.transport
             && let Some(reply) = pending.take()
@@ -487,7 +608,7 @@ impl Actor {
         }
     }
 
-    async fn finish(mut self, ending: Ending) {
+    async fn finish(mut self, ending: Ending, commands: &mut mpsc::Receiver<Command>) {
         self.eio.registry.remove(&self.sid);
         let last = match ending {
             Ending::ClientClosed => Packet::Noop,
@@ -497,8 +618,18 @@ impl Actor {
         if let Some(probe) = self.probe.take() {
             probe.close().await;
         }
-        if let Transport::WebSocket(socket) = self.transport {
+        if let Transport::WebSocket(socket) = std::mem::replace(
+            &mut self.transport,
+            Transport::Polling {
+                pending: None,
+                queue: Vec::new(),
+            },
+        ) {
             socket.close().await;
         }
+        // Nothing reads the queue any more: the layer above's sends fail at
+        // once instead of waiting on a full queue.
+        commands.close();
+        self.close_upper().await;
     }
 }

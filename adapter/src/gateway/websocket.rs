@@ -80,7 +80,8 @@ pub(crate) async fn upgrade(
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
         return (status, body).into_response();
     }
-    let (_, queue) = gateway.hub.register(&context.connection_id);
+    let (mailbox, queue) = crate::hub::socket_queue();
+    gateway.hub.register(&context.connection_id, mailbox);
     // API Gateway's own frame limit is 128 KiB for messages split into frames.
     crate::buffers::frugal(upgrade, 128 * 1024)
         .on_upgrade(move |socket| run(gateway, socket, context, headers, queue))
@@ -104,9 +105,7 @@ async fn run(
             };
             let message = match outbound {
                 Some(Outbound::Frame(text)) => Message::Text(text.into()),
-                Some(Outbound::Push(event)) => {
-                    Message::Text(ecb_engine::protocol::frame::push(&event).into())
-                }
+                Some(Outbound::Push(push)) => Message::Text(push.raw_frame()),
                 Some(Outbound::Close) | None => break,
             };
             if sink.send(message).await.is_err() {

@@ -19,6 +19,11 @@ impl Emitter {
         }
     }
 
+    /// The session this namespace socket lives on.
+    pub fn session(&self) -> &SessionSender {
+        &self.session
+    }
+
     /// Sends any packet, its attachments right behind it; false once closed.
     pub async fn send(&self, packet: Packet) -> bool {
         self.session

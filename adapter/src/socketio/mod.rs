@@ -6,14 +6,17 @@
 mod emitter;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use ecb_sio::socketio::{Decoded, Decoder, Packet, Payload};
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 
-use crate::engineio::{Inbound, Session, SessionHandler, SessionSender};
+use crate::engineio::{Inbound, SessionHandler, SessionSender, Step, Upper};
 
 pub use emitter::Emitter;
 
@@ -62,63 +65,71 @@ impl<N: Namespaces> SocketIo<N> {
 /// A protocol violation: the session is closed.
 struct Violation;
 
-struct Connection<'a, N> {
-    server: &'a SocketIo<N>,
-    sender: &'a SessionSender,
+/// One session's Socket.IO state: its namespace sockets and the decoder of
+/// a binary packet in progress.
+struct Connection<N> {
+    server: Arc<SocketIo<N>>,
+    sender: SessionSender,
+    decoder: Decoder,
     sockets: HashMap<String, Box<dyn NamespaceSocket>>,
-    joined_once: bool,
+    /// Until a namespace is joined, the session must join one by then.
+    join_by: Option<Instant>,
 }
 
-#[async_trait]
 impl<N: Namespaces> SessionHandler for SocketIo<N> {
-    async fn run(self: Arc<Self>, session: Session) {
-        let Session {
-            sid,
-            mut incoming,
+    fn open(self: Arc<Self>, _sid: &str, sender: SessionSender) -> Box<dyn Upper> {
+        let join_by = Instant::now() + self.connect_timeout;
+        Box::new(Connection {
+            server: self,
             sender,
-        } = session;
-        let mut decoder = Decoder::new();
-        let mut connection = Connection {
-            server: &self,
-            sender: &sender,
+            decoder: Decoder::new(),
             sockets: HashMap::new(),
-            joined_once: false,
-        };
-        let deadline = tokio::time::sleep(self.connect_timeout);
-        tokio::pin!(deadline);
-        loop {
-            let inbound = tokio::select! {
-                inbound = incoming.recv() => inbound,
-                _ = &mut deadline, if !connection.joined_once => {
-                    sender.close().await;
-                    break;
-                }
-            };
-            let decoded = match inbound {
-                None => break,
-                Some(Inbound::Text(text)) => decoder.decode_text(&text),
-                Some(Inbound::Binary(bytes)) => decoder.decode_binary(bytes),
-            };
-            let outcome = match decoded {
-                Ok(Decoded::Complete(packet)) => connection.on_packet(packet).await,
-                Ok(Decoded::AwaitingAttachments(_)) => Ok(()),
-                Err(error) => {
-                    tracing::debug!(%sid, %error, "invalid socket.io packet");
-                    Err(Violation)
-                }
-            };
-            if outcome.is_err() {
-                sender.close().await;
-                break;
-            }
-        }
-        for (_, mut socket) in connection.sockets.drain() {
-            socket.disconnected().await;
-        }
+            join_by: Some(join_by),
+        })
     }
 }
 
-impl<N: Namespaces> Connection<'_, N> {
+impl<N: Namespaces> Upper for Connection<N> {
+    fn on_message(mut self: Box<Self>, inbound: Inbound) -> Step {
+        Box::pin(async move {
+            let decoded = match inbound {
+                Inbound::Text(text) => self.decoder.decode_text(&text),
+                Inbound::Binary(bytes) => self.decoder.decode_binary(bytes),
+            };
+            let outcome = match decoded {
+                Ok(Decoded::Complete(packet)) => self.on_packet(packet).await,
+                Ok(Decoded::AwaitingAttachments(_)) => Ok(()),
+                Err(error) => {
+                    tracing::debug!(%error, "invalid socket.io packet");
+                    Err(Violation)
+                }
+            };
+            match outcome {
+                Ok(()) => Some(self as Box<dyn Upper>),
+                Err(Violation) => {
+                    self.disconnect_all().await;
+                    None
+                }
+            }
+        })
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.join_by
+    }
+
+    fn on_close(mut self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move { self.disconnect_all().await })
+    }
+}
+
+impl<N: Namespaces> Connection<N> {
+    async fn disconnect_all(&mut self) {
+        for (_, mut socket) in self.sockets.drain() {
+            socket.disconnected().await;
+        }
+    }
+
     async fn on_packet(&mut self, packet: Packet) -> Result<(), Violation> {
         match packet {
             Packet::Connect { nsp, data } => {
@@ -139,7 +150,7 @@ impl<N: Namespaces> Connection<'_, N> {
                             .await;
                         socket.connected().await;
                         self.sockets.insert(nsp, socket);
-                        self.joined_once = true;
+                        self.join_by = None;
                     }
                     Err(data) => {
                         emitter

@@ -3,15 +3,9 @@
 
 use std::sync::Arc;
 
-use futures_util::StreamExt;
-use futures_util::stream;
-
 use crate::ops::presence_change;
 use crate::ports::{Member, PushError};
 use crate::{Engine, PushEvent};
-
-/// How many pushes of one fan-out are in flight at once.
-const CONCURRENT_PUSHES: usize = 32;
 
 /// One event for a set of members, minus the connection that caused it.
 pub(crate) struct FanOut {
@@ -116,24 +110,14 @@ impl Engine {
         except: Option<&str>,
         event: &PushEvent,
     ) -> (usize, Vec<String>) {
-        // Owned values per push: borrowed ones make the future not provably Send.
-        let event = Arc::new(event.clone());
         let targets: Vec<Member> = members
             .iter()
             .filter(|member| Some(member.connection_id.as_str()) != except)
             .cloned()
             .collect();
-        let pushes = targets.into_iter().map(|member| {
-            let pusher = self.pusher.clone();
-            let event = event.clone();
-            async move {
-                let result = pusher.push(&member, &event).await;
-                (member, result)
-            }
-        });
-        let results: Vec<_> = stream::iter(pushes)
-            .buffer_unordered(CONCURRENT_PUSHES)
-            .collect()
+        let results = self
+            .pusher
+            .push_each(targets, Arc::new(event.clone()))
             .await;
         let mut delivered = 0;
         let mut gone = Vec::new();

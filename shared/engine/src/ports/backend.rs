@@ -17,6 +17,16 @@ pub enum BackendOperation {
 }
 
 impl BackendOperation {
+    /// Every operation, in declaration order (`op as usize` indexes it).
+    pub const ALL: [Self; 6] = [
+        Self::GetUserToken,
+        Self::GetContacts,
+        Self::GetThreads,
+        Self::CreateThread,
+        Self::GetThread,
+        Self::AddThreadMessage,
+    ];
+
     /// The path segment under the backend URL.
     pub fn as_str(self) -> &'static str {
         match self {

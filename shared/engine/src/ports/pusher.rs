@@ -3,9 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::{StreamExt, stream};
 
 use super::Member;
 use crate::PushEvent;
+
+/// How many pushes of one fan-out are in flight at once, for a pusher whose
+/// pushes are network calls.
+const CONCURRENT_PUSHES: usize = 32;
 
 /// Why a push did not arrive.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +30,28 @@ pub trait Pusher: Send + Sync {
     /// Sends one event to one connection.
     /// The event is shared: one fan-out hands the same one to every member.
     async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError>;
+
+    /// Sends one event to each of `targets` (a fan-out), with each one's
+    /// outcome. By default a bounded number of [`Pusher::push`]es run at
+    /// once; a pusher that can share work across the fan-out (one encoding
+    /// of the event, one lock) does it here.
+    async fn push_each(
+        &self,
+        targets: Vec<Member>,
+        event: Arc<PushEvent>,
+    ) -> Vec<(Member, Result<(), PushError>)> {
+        let pushes = targets.into_iter().map(|member| {
+            let event = &event;
+            async move {
+                let outcome = self.push(&member, event).await;
+                (member, outcome)
+            }
+        });
+        stream::iter(pushes)
+            .buffer_unordered(CONCURRENT_PUSHES)
+            .collect()
+            .await
+    }
     /// Closes a connection (the server API's disconnectUser).
     async fn disconnect(&self, to: &Member) -> Result<(), PushError>;
 }

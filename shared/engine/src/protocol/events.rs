@@ -63,6 +63,19 @@ impl PushEvent {
         value
     }
 
+    /// [`PushEvent::body`] as JSON text, serialized once without a `Value`
+    /// in between (a push is encoded once per fan-out, on the hot path).
+    /// serde writes an internally tagged enum's tag first, so the body is
+    /// the push frame minus its leading `"type":"<name>",`.
+    pub fn body_json(&self) -> String {
+        let frame = serde_json::to_string(self).unwrap_or_default();
+        let tag = format!("{{\"type\":\"{}\",", self.name());
+        match frame.strip_prefix(&tag) {
+            Some(fields) => format!("{{{fields}"),
+            None => self.body().to_string(),
+        }
+    }
+
     /// Reads a raw push frame back into an event: what a local server does with
     /// a push another gateway posted to its `/@connections/{id}`.
     pub fn from_frame(frame: &Value) -> Option<Self> {

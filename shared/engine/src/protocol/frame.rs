@@ -143,5 +143,7 @@ mod tests {
             event.body(),
             json!({"threadId": "t", "userId": "u", "typing": true})
         );
+        let body: Value = serde_json::from_str(&event.body_json()).unwrap();
+        assert_eq!(body, event.body());
     }
 }

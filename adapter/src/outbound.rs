@@ -1,0 +1,64 @@
+//! What the hub hands a connection, and the push a whole fan-out shares.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::ws::Utf8Bytes;
+use ecb_engine::PushEvent;
+use ecb_engine::protocol::frame;
+
+/// Something for one connection, from the hub.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A pushed event, shared by every connection of its fan-out.
+    Push(Arc<SharedPush>),
+    /// A frame already encoded for this connection (a response, or text
+    /// posted to the Management API that is not a push).
+    Frame(String),
+    /// Close the connection (the server API's disconnectUser).
+    Close,
+}
+
+/// One fan-out's event, encoded at most once per wire format however many
+/// connections receive it: a thread of 100 costs one serialization, and
+/// every socket writes the same bytes (the frames are reference-counted).
+pub struct SharedPush {
+    event: Arc<PushEvent>,
+    raw_frame: OnceLock<Utf8Bytes>,
+    socket_io_frame: OnceLock<Utf8Bytes>,
+}
+
+impl SharedPush {
+    /// Wraps an event for one fan-out.
+    pub fn new(event: Arc<PushEvent>) -> Arc<Self> {
+        Arc::new(Self {
+            event,
+            raw_frame: OnceLock::new(),
+            socket_io_frame: OnceLock::new(),
+        })
+    }
+
+    /// The event itself.
+    pub fn event(&self) -> &PushEvent {
+        &self.event
+    }
+
+    /// The raw WebSocket frame (PROTOCOL.md's push frame).
+    pub fn raw_frame(&self) -> Utf8Bytes {
+        self.raw_frame
+            .get_or_init(|| frame::push(&self.event).into())
+            .clone()
+    }
+
+    /// The Engine.IO text packet carrying the Socket.IO event.
+    pub fn socket_io_frame(&self) -> Utf8Bytes {
+        self.socket_io_frame
+            .get_or_init(|| crate::sio::push_frame(&self.event))
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for SharedPush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedPush").field(&self.event).finish()
+    }
+}
