@@ -5,8 +5,14 @@
 
 use axum::extract::ws::WebSocketUpgrade;
 
-/// The read buffer a socket starts with; it grows for a larger frame.
-const READ_BUFFER: usize = 1024;
+/// The read buffer a socket starts with, and the most read per syscall.
+/// tungstenite grows the buffer to fit a larger frame (and keeps it), so an
+/// idle socket holds about its largest frame so far: ~1 KiB after a
+/// Socket.IO CONNECT with its token. With 1 KiB it reserved a frame's length
+/// again on top of the bytes already read and doubled to 2 KiB, and with
+/// 4 KiB it held 4 KiB; the benchmarks measured no loss of throughput from
+/// the smaller reads (docs/BENCHMARKS.md).
+const READ_BUFFER: usize = 512;
 
 /// Applies the small-buffer policy and the largest message accepted.
 pub(crate) fn frugal<F>(upgrade: WebSocketUpgrade<F>, max_message: usize) -> WebSocketUpgrade<F> {

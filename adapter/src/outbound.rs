@@ -24,7 +24,8 @@ pub enum Outbound {
 pub struct SharedPush {
     event: Arc<PushEvent>,
     raw_frame: OnceLock<Utf8Bytes>,
-    socket_io_frame: OnceLock<Utf8Bytes>,
+    /// Shared behind an `Arc` so that a session's queue slot stays one pointer.
+    socket_io_frame: OnceLock<Arc<Utf8Bytes>>,
 }
 
 impl SharedPush {
@@ -50,9 +51,9 @@ impl SharedPush {
     }
 
     /// The Engine.IO text packet carrying the Socket.IO event.
-    pub fn socket_io_frame(&self) -> Utf8Bytes {
+    pub fn socket_io_frame(&self) -> Arc<Utf8Bytes> {
         self.socket_io_frame
-            .get_or_init(|| crate::sio::push_frame(&self.event))
+            .get_or_init(|| Arc::new(crate::sio::push_frame(&self.event)))
             .clone()
     }
 }

@@ -15,7 +15,7 @@ fn record(id: &str, user: &str) -> ConnectionRecord {
             data: None,
             extra: Default::default(),
         },
-        user_token: format!("token-of-{user}"),
+        user_token: format!("token-of-{user}").into(),
         token_expires_at: 4_000_000_000,
         endpoint: "https://api.example/prod".into(),
         connected_at: ecb_engine::unix_now(),

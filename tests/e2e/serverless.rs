@@ -69,7 +69,7 @@ async fn websocket_clients_chat_through_the_lambda_functions() {
             data: None,
             extra: Default::default(),
         },
-        user_token: aws.user_token("bob"),
+        user_token: aws.user_token("bob").into(),
         token_expires_at: u64::MAX / 2,
         endpoint: aws.gateway.url(),
         connected_at: ecb_engine::unix_now(),

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 use super::EngineIo;
 use super::registry::Entry;
-use super::session::{Command, open};
+use super::session::{Command, Post, open};
 
 /// The errors of the reference server, with its codes and messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +200,7 @@ async fn post(eio: &EngineIo, entry: Entry, body: Bytes) -> Response {
     if posting
         .0
         .commands
-        .send(Command::Post(packets, reply))
+        .send(Command::Post(Box::new(Post { packets, reply })))
         .await
         .is_err()
     {

@@ -30,18 +30,25 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 pub(crate) enum Command {
     /// A polling GET: answered with a payload when there is something to send.
     Poll(oneshot::Sender<Result<String, EioError>>),
-    /// A polling POST, decoded.
-    Post(Vec<Packet>, oneshot::Sender<Result<(), EioError>>),
+    /// A polling POST, decoded (boxed: commands are queued by the thousand,
+    /// so every variant is kept to a pointer or two).
+    Post(Box<Post>),
     /// A WebSocket arrived for this sid: the probe of an upgrade.
     Upgrade(Box<WebSocket>),
     /// Packets from the layer above, sent back to back (a binary event and
     /// its attachments must not be split by another packet).
-    Send(Vec<Packet>),
+    Send(Box<[Packet]>),
     /// One Engine.IO text packet, already encoded: a push whose bytes every
     /// socket of a fan-out shares.
-    SendEncoded(Utf8Bytes),
+    SendEncoded(Arc<Utf8Bytes>),
     /// The layer above ends the session.
     Close,
+}
+
+/// A polling POST's packets, and where its answer goes.
+pub(crate) struct Post {
+    pub(crate) packets: Vec<Packet>,
+    pub(crate) reply: oneshot::Sender<Result<(), EioError>>,
 }
 
 /// The layer above's handle on its session.
@@ -54,12 +61,15 @@ impl SessionSender {
     /// Queues packets for the client, in order and unsplit; false once the
     /// session is closed.
     pub async fn send(&self, packets: Vec<Packet>) -> bool {
-        self.commands.send(Command::Send(packets)).await.is_ok()
+        self.commands
+            .send(Command::Send(packets.into_boxed_slice()))
+            .await
+            .is_ok()
     }
 
     /// Queues an encoded Engine.IO text packet (`4…`) without waiting: a
     /// fan-out must not stall behind one slow client.
-    pub fn try_send_encoded(&self, packet: Utf8Bytes) -> Result<(), Refused> {
+    pub fn try_send_encoded(&self, packet: Arc<Utf8Bytes>) -> Result<(), Refused> {
         self.commands
             .try_send(Command::SendEncoded(packet))
             .map_err(|error| match error {
@@ -183,10 +193,17 @@ enum Event {
     Frame(Option<Result<Message, axum::Error>>),
     Probe(Option<Result<Message, axum::Error>>),
     Stepped(Option<Box<dyn Upper>>),
-    UpperDeadline,
-    PingDue,
-    PongMissed,
+    Timer(Due),
     Shutdown,
+}
+
+/// Which deadline the session's timer was set for.
+#[derive(Clone, Copy)]
+enum Due {
+    Ping,
+    PongMissed,
+    /// The layer above's (see [`Upper::deadline`]).
+    Upper,
 }
 
 /// Opens a session on `transport`, with the layer above's state for it, and
@@ -249,62 +266,77 @@ async fn next_transport_message(transport: &mut Transport) -> Option<Result<Mess
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
 impl Actor {
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, greeting: Option<Packet>) {
         let shutdown = self.eio.shutdown.clone();
         if let Some(greeting) = greeting
             && self.send(greeting).await.is_err()
         {
-            self.finish(Ending::Closed("transport closed"), &mut commands)
-                .await;
+            Box::pin(self.end(Ending::Closed("transport closed"), commands)).await;
             return;
         }
         let ending = loop {
-            let ping_due = self.pong_deadline.is_none().then_some(self.next_ping);
-            let upper_deadline = self.upper.deadline();
+            // One timer for the session, at its earliest deadline (each
+            // timer is a hundred bytes of every idle session's memory).
+            let (at, due) = self.next_timer();
             let reading = self.pending.len() < PENDING_LIMIT;
             let event = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Event::Shutdown,
                 // Timers first: a request arriving after the pong deadline
                 // must find the session already closed.
-                _ = sleep_until(self.pong_deadline) => Event::PongMissed,
-                _ = sleep_until(ping_due) => Event::PingDue,
-                _ = sleep_until(upper_deadline) => Event::UpperDeadline,
+                _ = tokio::time::sleep_until(at) => Event::Timer(due),
                 message = next_message(&mut self.probe) => Event::Probe(message),
                 message = next_transport_message(&mut self.transport), if reading => Event::Frame(message),
                 command = commands.recv() => Event::Command(command),
                 upper = self.upper.stepped() => Event::Stepped(upper),
             };
             let outcome = match event {
-                Event::Command(Some(command)) => self.on_command(command).await,
+                // Sends are the hot path; the rest is rare, and boxed so its
+                // futures do not enlarge every session's task.
+                Event::Command(Some(Command::SendEncoded(packet))) => {
+                    self.send_encoded(&packet).await
+                }
+                Event::Command(Some(Command::Send(packets))) => self.send_all(packets).await,
+                Event::Command(Some(command)) => Box::pin(self.on_command(command)).await,
                 Event::Command(None) | Event::Shutdown => Err(Ending::Closed("server closing")),
                 Event::Frame(message) => self.on_frame(message).await,
                 Event::Probe(message) => {
-                    self.on_probe(message).await;
+                    Box::pin(self.on_probe(message)).await;
                     Ok(())
                 }
                 Event::Stepped(upper) => self.stepped(upper),
-                Event::UpperDeadline => Err(Ending::Closed("the layer above timed out")),
-                Event::PingDue => self.ping().await,
-                Event::PongMissed => Err(Ending::Closed("ping timeout")),
+                Event::Timer(Due::Upper) => Err(Ending::Closed("the layer above timed out")),
+                Event::Timer(Due::Ping) => self.ping().await,
+                Event::Timer(Due::PongMissed) => Err(Ending::Closed("ping timeout")),
             };
             if let Err(ending) = outcome {
                 break ending;
             }
         };
         tracing::debug!(sid = %self.sid, ?ending, "engine.io session closed");
+        Box::pin(self.end(ending, commands)).await;
+    }
+
+    async fn end(mut self, ending: Ending, mut commands: mpsc::Receiver<Command>) {
         if ending == Ending::ClientClosed {
             self.answer_racing_poll(&mut commands).await;
         }
         self.finish(ending, &mut commands).await;
+    }
+
+    /// The earliest of the session's deadlines, and what it means. A missed
+    /// pong outranks a ping (a request after the pong deadline must find the
+    /// session closed), and the layer above's deadline counts while idle.
+    fn next_timer(&self) -> (Instant, Due) {
+        let heartbeat = match self.pong_deadline {
+            Some(deadline) => (deadline, Due::PongMissed),
+            None => (self.next_ping, Due::Ping),
+        };
+        match self.upper.deadline() {
+            Some(deadline) if deadline < heartbeat.0 => (deadline, Due::Upper),
+            _ => heartbeat,
+        }
     }
 
     /// A client that closes over polling may have a poll in flight on
@@ -326,8 +358,8 @@ impl Actor {
                     let _ = reply.send(Ok(Packet::Noop.encode_text()));
                     return;
                 }
-                Some(Command::Post(_, reply)) => {
-                    let _ = reply.send(Err(EioError::BadRequest));
+                Some(Command::Post(post)) => {
+                    let _ = post.reply.send(Err(EioError::BadRequest));
                 }
                 Some(_) => {}
                 None => return,
@@ -338,7 +370,8 @@ impl Actor {
     async fn on_command(&mut self, command: Command) -> Result<(), Ending> {
         match command {
             Command::Poll(reply) => self.on_poll(reply).await,
-            Command::Post(packets, reply) => {
+            Command::Post(post) => {
+                let Post { packets, reply } = *post;
                 if matches!(self.transport, Transport::WebSocket(_)) {
                     let _ = reply.send(Err(EioError::BadRequest));
                     return Ok(());
@@ -363,13 +396,8 @@ impl Actor {
                 }
                 Ok(())
             }
-            Command::Send(packets) => {
-                for packet in packets {
-                    self.send(packet).await?;
-                }
-                Ok(())
-            }
-            Command::SendEncoded(packet) => self.send_encoded(packet).await,
+            Command::Send(packets) => self.send_all(packets).await,
+            Command::SendEncoded(packet) => self.send_encoded(&packet).await,
             Command::Close => Err(Ending::Closed("closed by the server")),
         }
     }
@@ -581,11 +609,18 @@ impl Actor {
         }
     }
 
+    async fn send_all(&mut self, packets: Box<[Packet]>) -> Result<(), Ending> {
+        for packet in packets {
+            self.send(packet).await?;
+        }
+        Ok(())
+    }
+
     /// An encoded packet: its shared bytes straight onto a WebSocket, else
     /// decoded into the polling queue (polling payloads are rebuilt anyway).
-    async fn send_encoded(&mut self, packet: Utf8Bytes) -> Result<(), Ending> {
+    async fn send_encoded(&mut self, packet: &Utf8Bytes) -> Result<(), Ending> {
         if let Transport::WebSocket(socket) = &mut self.transport {
-            return if socket.send_encoded(packet).await {
+            return if socket.send_encoded(packet.clone()).await {
                 Ok(())
             } else {
                 Err(Ending::Closed("transport closed"))

@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::EcbError;
 use crate::config::{ConfigError, EngineConfig};
@@ -157,26 +158,31 @@ const VERIFIED_CAPACITY: usize = 8192;
 /// verification costs hundreds of microseconds and a client presents the
 /// same threadToken with every message; the same string cannot verify
 /// differently later (the keys are fixed for the process), so only `exp` is
-/// checked again.
+/// checked again. Tokens are remembered by their SHA-256, not their text:
+/// a JWT is half a kilobyte, and every open connection's userToken is here.
 #[derive(Default)]
 struct Verified {
-    claims: Mutex<HashMap<String, Value>>,
+    claims: Mutex<HashMap<[u8; 32], Arc<Value>>>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 impl Verified {
-    fn get(&self, token: &str, leeway: u64) -> Option<Value> {
+    fn get(&self, token: &str, leeway: u64) -> Option<Arc<Value>> {
         let claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
-        let found = claims.get(token)?;
+        let found = claims.get(&digest(token))?;
         let exp = found.get("exp").and_then(Value::as_u64)?;
         (exp + leeway >= crate::unix_now()).then(|| found.clone())
     }
 
-    fn insert(&self, token: &str, value: &Value) {
+    fn insert(&self, token: &str, value: &Arc<Value>) {
         let mut claims = self.claims.lock().unwrap_or_else(|e| e.into_inner());
         if claims.len() >= VERIFIED_CAPACITY {
             claims.clear();
         }
-        claims.insert(token.to_owned(), value.clone());
+        claims.insert(digest(token), value.clone());
     }
 }
 
@@ -252,12 +258,12 @@ impl TokenVerifier {
         let claims = match self.verified.get(token, self.validation.leeway) {
             Some(claims) => claims,
             None => {
-                let claims = self.verify_signature(token, kind)?;
+                let claims = Arc::new(self.verify_signature(token, kind)?);
                 self.verified.insert(token, &claims);
                 claims
             }
         };
-        serde_json::from_value(claims)
+        T::deserialize(&*claims)
             .map_err(|_| EcbError::unauthorized(format!("{kind} lacks or mistypes a claim")))
     }
 

@@ -13,7 +13,7 @@ pub struct ConnectionRecord {
     pub user: User,
     /// The userToken it connected with: backend calls forward it, and a
     /// Lambda invocation has no other way to get it back.
-    pub user_token: String,
+    pub user_token: std::sync::Arc<str>,
     /// When the userToken expires (seconds since the epoch).
     pub token_expires_at: u64,
     /// Where pushes for this connection go: a gateway's Management API base URL.
