@@ -262,7 +262,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         sio_peer: config
             .sio_peer_bin
             .clone()
-            .unwrap_or_else(|| root.join("target/bench-peers/release/ecb-bench-peer-socketioxide")),
+            .unwrap_or_else(|| root.join("target/release/ecb-bench-peer-socketioxide")),
         node_peer: config
             .node_peer
             .clone()
