@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use ecb_sio::engineio::{Packet, WsFrame, encode_payload};
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -107,15 +106,15 @@ enum Ending {
     Closed(&'static str),
 }
 
+/// A session's WebSocket, whole: the actor reads and writes it in turn, so
+/// it needs no split halves and no lock between them.
 struct Socket {
-    sink: SplitSink<WebSocket, Message>,
-    stream: SplitStream<WebSocket>,
+    socket: Box<WebSocket>,
 }
 
 impl Socket {
-    fn new(socket: WebSocket) -> Self {
-        let (sink, stream) = socket.split();
-        Self { sink, stream }
+    fn new(socket: Box<WebSocket>) -> Self {
+        Self { socket }
     }
 
     async fn send(&mut self, packet: &Packet) -> bool {
@@ -123,11 +122,11 @@ impl Socket {
             WsFrame::Text(text) => Message::Text(text.into()),
             WsFrame::Binary(bytes) => Message::Binary(bytes),
         };
-        self.sink.send(message).await.is_ok()
+        self.socket.send(message).await.is_ok()
     }
 
     async fn send_encoded(&mut self, packet: Utf8Bytes) -> bool {
-        self.sink.send(Message::Text(packet)).await.is_ok()
+        self.socket.send(Message::Text(packet)).await.is_ok()
     }
 
     async fn close(mut self) {
@@ -135,8 +134,8 @@ impl Socket {
             code: 1000,
             reason: "".into(),
         };
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
-        let _ = self.sink.close().await;
+        let _ = self.socket.send(Message::Close(Some(frame))).await;
+        let _ = self.socket.close().await;
     }
 }
 
@@ -226,7 +225,7 @@ pub(crate) fn open(
         },
     );
     let transport = match socket {
-        Some(socket) => Transport::WebSocket(Socket::new(socket)),
+        Some(socket) => Transport::WebSocket(Socket::new(Box::new(socket))),
         None => Transport::Polling {
             pending: None,
             queue: Vec::new(),
@@ -254,14 +253,14 @@ pub(crate) fn open(
 
 async fn next_message(socket: &mut Option<Socket>) -> Option<Result<Message, axum::Error>> {
     match socket {
-        Some(socket) => socket.stream.next().await,
+        Some(socket) => socket.socket.next().await,
         None => std::future::pending().await,
     }
 }
 
 async fn next_transport_message(transport: &mut Transport) -> Option<Result<Message, axum::Error>> {
     match transport {
-        Transport::WebSocket(socket) => socket.stream.next().await,
+        Transport::WebSocket(socket) => socket.socket.next().await,
         Transport::Polling { .. } => std::future::pending().await,
     }
 }
@@ -390,9 +389,9 @@ impl Actor {
                 if self.probe.is_some() || matches!(self.transport, Transport::WebSocket(_)) {
                     // A second WebSocket for the same session: accepted, then
                     // closed, as the reference server does.
-                    Socket::new(*socket).close().await;
+                    Socket::new(socket).close().await;
                 } else {
-                    self.probe = Some(Socket::new(*socket));
+                    self.probe = Some(Socket::new(socket));
                 }
                 Ok(())
             }
@@ -418,7 +417,7 @@ impl Actor {
         while let Some(message) = self
             .probe
             .as_mut()
-            .and_then(|p| p.stream.next().now_or_never())
+            .and_then(|p| p.socket.next().now_or_never())
         {
             self.on_probe(message).await;
         }
