@@ -122,6 +122,39 @@ describe("socket.io-client against ECB", () => {
     carol.close();
   });
 
+  test("messages sent just before the client leaves are all stored and pushed", async () => {
+    const token = await threadToken(demo.url, "alice", "welcome");
+    const alice = connect(await userToken(demo.url, "alice"), { transports: ["websocket"] });
+    const dave = connect(await userToken(demo.url, "dave"), { transports: ["websocket"] });
+    await Promise.all([connected(alice), connected(dave)]);
+    await call(alice, "getThread", { threadToken: token });
+    await call(dave, "getThread", { threadToken: token });
+    const texts = ["one", "two", "three", "four", "five"].map((n) => `last words ${n}`);
+    const received = [];
+    const all = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only got ${JSON.stringify(received)}`)), 10000);
+      dave.on("message", (push) => {
+        received.push(push.message.data);
+        if (received.length === texts.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    // No waiting for acks: the server still has most of these in hand when
+    // the socket closes, and must not drop them.
+    for (const [i, text] of texts.entries()) {
+      alice.emit("sendMessage", {
+        threadToken: token,
+        message: { clientMessageId: `last-${i}`, type: "text", data: text },
+      });
+    }
+    alice.close();
+    await all;
+    assert.deepEqual(received, texts);
+    dave.close();
+  });
+
   test("a client whose server restarts reconnects and works again", async () => {
     const token = await userToken(demo.url, "bob");
     const bob = io(demo.url, {
