@@ -3,6 +3,8 @@
 //! Management API Pusher, and the API Gateway event helpers. Each binary in
 //! `src/bin/` is one thin handler on top.
 
+mod callers;
+
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{
@@ -15,12 +17,15 @@ use ecb_engine::backend::HttpBackend;
 use ecb_engine::ports::Member;
 use ecb_engine::{ConfigError, Engine, Settings};
 
+pub use callers::Callers;
 pub use lambda_runtime::Error;
 
 /// The engine and the pusher one warm Lambda instance keeps between invocations.
 pub struct Function {
     pub engine: Arc<Engine>,
     pub pusher: Arc<ManagementPusher>,
+    /// The callers of connections this instance has served.
+    pub callers: Callers,
     management_endpoint: Option<String>,
 }
 
@@ -62,6 +67,7 @@ impl Function {
                 Arc::new(backend),
             )),
             pusher,
+            callers: Callers::default(),
             management_endpoint: settings.management_endpoint,
         })
     }

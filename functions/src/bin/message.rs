@@ -13,7 +13,11 @@ async fn message(
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let body = request.body.as_deref().unwrap_or_default();
-    let (reply, pushes, to) = match function.engine.resume(connection_id(&request)).await {
+    let resumed = function
+        .callers
+        .resume(&function.engine, connection_id(&request))
+        .await;
+    let (reply, pushes, to) = match resumed {
         Ok(caller) => {
             let (reply, pushes) = function.engine.handle_frame(&caller, body).await;
             let to = caller

@@ -1,0 +1,41 @@
+//! The callers a warm instance has already looked up. A connection's record
+//! is written once, at `$connect`, and never changes, and API Gateway routes
+//! no frame of a connection after its `$disconnect`; so a frame from a
+//! connection this instance has seen needs no read of the table. That saves
+//! the strongly consistent GetItem (1 RRU) of every message but a
+//! connection's first on each instance. The userToken's expiry is still
+//! checked on every frame, by the engine.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ecb_engine::{Caller, EcbError, Engine};
+
+/// How many callers an instance remembers before it starts over.
+const CAPACITY: usize = 10_000;
+
+/// Resumed callers by connection id.
+#[derive(Default)]
+pub struct Callers {
+    known: Mutex<HashMap<String, Caller>>,
+}
+
+impl Callers {
+    /// The caller of a connection: remembered, else read from the store once.
+    pub async fn resume(&self, engine: &Engine, connection_id: &str) -> Result<Caller, EcbError> {
+        if let Some(caller) = self.known().get(connection_id) {
+            return Ok(caller.clone());
+        }
+        let caller = engine.resume(connection_id).await?;
+        let mut known = self.known();
+        if known.len() >= CAPACITY {
+            known.clear();
+        }
+        known.insert(connection_id.to_owned(), caller.clone());
+        Ok(caller)
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, Caller>> {
+        self.known.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
