@@ -731,11 +731,12 @@ pub fn render(report: &Report) -> String {
             .iter()
             .filter(|op| op.operation.starts_with("sendMessage"))
             .map(|op| {
+                let calls = op.dynamodb_calls();
                 format!(
-                    "{}: {} Query, {} calls",
+                    "{}: {} Query, {calls} DynamoDB call{} in all",
                     op.operation.trim_start_matches("sendMessage, "),
                     op.dynamodb.get("Query").map(|c| c.calls).unwrap_or(0),
-                    op.dynamodb_calls()
+                    if calls == 1 { "" } else { "s" }
                 )
             })
             .collect();
