@@ -21,6 +21,10 @@ pub fn transport_limit(max_payload: usize) -> usize {
 const IDLE_SECS: f64 = 60.0;
 /// Map size from which idle buckets are pruned.
 const PRUNE_AT: usize = 4096;
+/// How often at most: with more active keys than `PRUNE_AT` (a server with
+/// 20,000 busy connections) a prune on every check would scan them all for
+/// every message.
+const PRUNE_EVERY_SECS: f64 = 10.0;
 
 struct Bucket {
     tokens: f64,
@@ -31,7 +35,12 @@ struct Bucket {
 /// same number.
 pub struct RateLimiter {
     per_second: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    pruned: Instant,
 }
 
 impl RateLimiter {
@@ -39,7 +48,10 @@ impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
         Self {
             per_second: f64::from(per_second.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_key: HashMap::new(),
+                pruned: Instant::now(),
+            }),
         }
     }
 
@@ -47,10 +59,15 @@ impl RateLimiter {
     pub fn check(&self, key: &str) -> Result<(), EcbError> {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= PRUNE_AT {
-            buckets.retain(|_, b| now.duration_since(b.last).as_secs_f64() < IDLE_SECS);
+        if buckets.by_key.len() >= PRUNE_AT
+            && now.duration_since(buckets.pruned).as_secs_f64() >= PRUNE_EVERY_SECS
+        {
+            buckets
+                .by_key
+                .retain(|_, b| now.duration_since(b.last).as_secs_f64() < IDLE_SECS);
+            buckets.pruned = now;
         }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+        let bucket = buckets.by_key.entry(key.to_owned()).or_insert(Bucket {
             tokens: self.per_second,
             last: now,
         });
@@ -73,6 +90,7 @@ impl RateLimiter {
         self.buckets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .by_key
             .remove(key);
     }
 }
