@@ -14,6 +14,8 @@ apt_install() {
 echo "== tools"
 need node && need npm || apt_install nodejs npm
 need chromium || apt_install chromium
+# python3 with venv (Debian and Ubuntu ship venv/ensurepip as a separate package).
+need python3 && python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3 python3-venv
 npm_ci() { (cd "$1" && { [ -d node_modules ] && npm ls --silent >/dev/null 2>&1 || npm ci --no-audit --no-fund --silent; }); }
 npm_ci tests/node
 npm_ci clients/js

@@ -135,7 +135,7 @@ impl NamespaceSocket for SuiteSocket {
         self.emitter.emit("auth", vec![Data::from(auth)]).await;
     }
 
-    async fn event(&mut self, mut payload: Payload, ack: Option<u64>) {
+    async fn event(&mut self, mut payload: Payload, ack: Option<u64>, _size: usize) {
         if !self.main {
             return;
         }

@@ -38,11 +38,6 @@ impl SharedPush {
         })
     }
 
-    /// The event itself.
-    pub fn event(&self) -> &PushEvent {
-        &self.event
-    }
-
     /// The raw WebSocket frame (PROTOCOL.md's push frame).
     pub fn raw_frame(&self) -> Utf8Bytes {
         self.raw_frame

@@ -122,23 +122,27 @@ impl NamespaceSocket for EcbSocket {
         self.connection_id().to_owned()
     }
 
-    async fn event(&mut self, payload: Payload, ack: Option<u64>) {
+    async fn event(&mut self, payload: Payload, ack: Option<u64>, size: usize) {
         let engine = &self.app.engine;
         let action = payload.event_name().unwrap_or_default().into_owned();
-        let body = payload
-            .event_args()
-            .first()
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Map::new()));
+        // The limit applies to the packet as it came, as for a raw
+        // WebSocket frame: nothing is serialized again to measure it.
         let checked = if payload.has_binary() {
             Err(EcbError::bad_request(
                 "binary payloads are not part of the protocol",
             ))
         } else {
-            engine.check_payload_size(body.to_string().len())
+            engine.check_payload_size(size)
         };
         let reply = match checked {
-            Ok(()) => engine.execute(Some(&self.caller), &action, body).await,
+            Ok(()) => {
+                let body = payload
+                    .args
+                    .into_iter()
+                    .nth(1)
+                    .unwrap_or_else(|| Value::Object(Map::new()));
+                engine.execute(Some(&self.caller), &action, body).await
+            }
             Err(error) => ecb_engine::Reply {
                 result: Err(error),
                 pushes: ecb_engine::Pushes::none(),

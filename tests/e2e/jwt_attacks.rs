@@ -130,7 +130,7 @@ async fn non_members_are_forbidden_while_block_non_members_is_on() {
             .await;
         assert_eq!(code, "forbidden", "{action}");
     }
-    let (status, _) = stack
+    let (status, body) = stack
         .rest()
         .call(
             "sendMessage",
@@ -139,6 +139,7 @@ async fn non_members_are_forbidden_while_block_non_members_is_on() {
         )
         .await;
     assert_eq!(status, 403);
+    assert_eq!(body["error"]["code"], "forbidden");
     assert!(stack.backend_calls().is_empty());
 }
 

@@ -196,15 +196,22 @@ async fn a_connection_that_left_a_thread_gets_no_more_pushes() {
     assert_eq!(alice.expect_push("presence").await["online"], true);
     bob.ok("leaveThread", json!({ "threadToken": token })).await;
     assert_eq!(alice.expect_push("presence").await["online"], false);
+    // Alice's second device stays in the thread: the message is pushed.
+    let mut alice_phone = stack.ws("alice").await;
+    alice_phone
+        .ok("getThread", json!({ "threadToken": token }))
+        .await;
     alice
         .ok(
             "sendMessage",
             json!({ "threadToken": token, "message": { "type": "text", "data": "anyone?" } }),
         )
         .await;
+    let pushed = alice_phone.expect_push("message").await;
+    assert_eq!(pushed["message"]["data"], "anyone?");
     bob.expect_no_push("message", QUIET).await;
     // REST joins nothing and leaving over REST is a harmless no-op.
-    let (status, _) = stack
+    let (status, body) = stack
         .rest()
         .call(
             "leaveThread",
@@ -213,6 +220,7 @@ async fn a_connection_that_left_a_thread_gets_no_more_pushes() {
         )
         .await;
     assert_eq!(status, 200);
+    assert_eq!(body, json!({ "ok": true, "result": {} }));
 }
 
 #[tokio::test]

@@ -167,12 +167,17 @@ impl WsClient {
         }
     }
 
-    /// Asserts no push of this type arrives for `wait`.
+    /// Asserts no push of this type arrives for `wait`, on a connection
+    /// that stays open (a closed one would receive nothing either).
     pub async fn expect_no_push(&mut self, kind: &str, wait: Duration) {
         let deadline = tokio::time::Instant::now() + wait;
         while let Ok(Some(push)) = tokio::time::timeout_at(deadline, self.pushes.recv()).await {
             assert_ne!(push["type"], kind, "unexpected push {push}");
         }
+        assert!(
+            self.closed.borrow().is_none(),
+            "the connection closed while no {kind} push was expected"
+        );
     }
 
     /// Drops every push received so far.

@@ -122,6 +122,25 @@ describe("socket.io-client against ECB", () => {
     carol.close();
   });
 
+  test("an event over ECB_MAX_PAYLOAD gets payload_too_large and the socket stays usable", async () => {
+    const alice = connect(await userToken(demo.url, "alice"), { transports: ["websocket"] });
+    await connected(alice);
+    const token = await threadToken(demo.url, "alice", "welcome");
+    const big = await call(alice, "sendMessage", {
+      threadToken: token,
+      message: { type: "text", data: "x".repeat(40000) },
+    });
+    assert.equal(big.ok, false);
+    assert.equal(big.error.code, "payload_too_large");
+    const small = await call(alice, "sendMessage", {
+      threadToken: token,
+      message: { type: "text", data: "still here" },
+    });
+    assert.equal(small.ok, true);
+    assert.equal(small.result.data, "still here");
+    alice.close();
+  });
+
   test("messages sent just before the client leaves are all stored and pushed", async () => {
     const token = await threadToken(demo.url, "alice", "welcome");
     const alice = connect(await userToken(demo.url, "alice"), { transports: ["websocket"] });

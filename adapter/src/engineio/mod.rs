@@ -112,9 +112,4 @@ impl EngineIo {
             tasks,
         })
     }
-
-    /// How many sessions are open.
-    pub fn sessions(&self) -> usize {
-        self.registry.len()
-    }
 }

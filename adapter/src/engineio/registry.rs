@@ -39,8 +39,4 @@ impl Registry {
     pub(crate) fn remove(&self, sid: &str) {
         self.map().remove(sid);
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.map().len()
-    }
 }

@@ -207,7 +207,6 @@ enum Due {
 
 /// Opens a session on `transport`, with the layer above's state for it, and
 /// starts its actor.
-/// Returns the command queue, for the request that opened it.
 /// A WebSocket session's first frame is its handshake (`greeting`); a polling
 /// session's handshake is the answer to the request that opened it.
 pub(crate) fn open(
@@ -215,7 +214,7 @@ pub(crate) fn open(
     sid: String,
     socket: Option<WebSocket>,
     greeting: Option<Packet>,
-) -> mpsc::Sender<Command> {
+) {
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
     eio.registry.insert(
         &sid,
@@ -248,7 +247,6 @@ pub(crate) fn open(
         pending: VecDeque::new(),
     };
     eio.tasks.spawn(actor.run(command_rx, greeting));
-    commands
 }
 
 async fn next_message(socket: &mut Option<Socket>) -> Option<Result<Message, axum::Error>> {

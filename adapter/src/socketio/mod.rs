@@ -40,8 +40,9 @@ pub trait NamespaceSocket: Send {
     fn id(&self) -> String;
     /// Runs once the CONNECT reply is out.
     async fn connected(&mut self) {}
-    /// An event; `ack` is the id to answer with when the client wants one.
-    async fn event(&mut self, payload: Payload, ack: Option<u64>);
+    /// An event; `ack` is the id to answer with when the client wants one,
+    /// `size` the bytes it took on the wire (its text and attachments).
+    async fn event(&mut self, payload: Payload, ack: Option<u64>, size: usize);
     /// The socket is gone: the client left the namespace or the session closed.
     async fn disconnected(&mut self);
 }
@@ -72,6 +73,8 @@ struct Connection<N> {
     sender: SessionSender,
     decoder: Decoder,
     sockets: HashMap<String, Box<dyn NamespaceSocket>>,
+    /// The wire size of the packet being decoded, attachments included.
+    received: usize,
     /// Until a namespace is joined, the session must join one by then.
     join_by: Option<Instant>,
 }
@@ -84,6 +87,7 @@ impl<N: Namespaces> SessionHandler for SocketIo<N> {
             sender,
             decoder: Decoder::new(),
             sockets: HashMap::new(),
+            received: 0,
             join_by: Some(join_by),
         })
     }
@@ -93,11 +97,20 @@ impl<N: Namespaces> Upper for Connection<N> {
     fn on_message(mut self: Box<Self>, inbound: Inbound) -> Step {
         Box::pin(async move {
             let decoded = match inbound {
-                Inbound::Text(text) => self.decoder.decode_text(&text),
-                Inbound::Binary(bytes) => self.decoder.decode_binary(bytes),
+                Inbound::Text(text) => {
+                    self.received += text.len();
+                    self.decoder.decode_text(&text)
+                }
+                Inbound::Binary(bytes) => {
+                    self.received += bytes.len();
+                    self.decoder.decode_binary(bytes)
+                }
             };
             let outcome = match decoded {
-                Ok(Decoded::Complete(packet)) => self.on_packet(packet).await,
+                Ok(Decoded::Complete(packet)) => {
+                    let size = std::mem::take(&mut self.received);
+                    self.on_packet(packet, size).await
+                }
                 Ok(Decoded::AwaitingAttachments(_)) => Ok(()),
                 Err(error) => {
                     tracing::debug!(%error, "invalid socket.io packet");
@@ -130,7 +143,7 @@ impl<N: Namespaces> Connection<N> {
         }
     }
 
-    async fn on_packet(&mut self, packet: Packet) -> Result<(), Violation> {
+    async fn on_packet(&mut self, packet: Packet, size: usize) -> Result<(), Violation> {
         match packet {
             Packet::Connect { nsp, data } => {
                 if self.sockets.contains_key(&nsp) {
@@ -170,7 +183,7 @@ impl<N: Namespaces> Connection<N> {
             }
             Packet::Event { nsp, id, payload } => {
                 let socket = self.sockets.get_mut(&nsp).ok_or(Violation)?;
-                socket.event(payload, id).await;
+                socket.event(payload, id, size).await;
                 Ok(())
             }
             // The server never asks clients for acks; a stray one is ignored.

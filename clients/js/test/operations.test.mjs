@@ -77,10 +77,17 @@ for (const transport of ["socket.io", "websocket"]) {
       await alice.setTyping(token, true);
       assert.deepEqual(await typing, { threadId: "alice-bob", userId: "alice", typing: true });
 
-      // An unsubscribed listener hears nothing more.
+      // An unsubscribed listener hears nothing more; one still on does.
       const heard = [];
       const off = bob.on("message", (m) => heard.push(m));
       off();
+      const stillOn = collect(bob, "message");
+      await alice.sendMessage(token, { type: "text", data: "after off" });
+      await waitFor(() => stillOn.length === 1, undefined, "the push to the listener still on");
+      assert.equal(stillOn[0].message.data, "after off");
+      assert.deepEqual(heard, []);
+
+      // Once bob leaves the thread, its messages no longer reach him.
       const bobOffline = nextEvent(alice, "presence", (p) => p.userId === "bob" && !p.online);
       await bob.leaveThread(await tokenOf(bob, "alice-bob"));
       assert.deepEqual(await bobOffline, { threadId: "alice-bob", userId: "bob", online: false });
@@ -88,8 +95,8 @@ for (const transport of ["socket.io", "websocket"]) {
       await alice.sendMessage(token, { type: "text", data: "bob left" });
       await sleep(300);
       assert.deepEqual(afterLeaving, []);
-      assert.deepEqual(heard, []);
-      assert.deepEqual((await alice.getPresence(token)).userIds, ["alice"]);
+      // Bob is still connected, just no longer in the thread.
+      assert.deepEqual((await bob.getPresence(token)).userIds, ["alice"]);
     });
 
     test("createThread joins the new thread", async () => {

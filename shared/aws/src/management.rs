@@ -10,7 +10,7 @@ use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_smithy_types::Blob;
 use ecb_engine::PushEvent;
-use ecb_engine::ports::{Member, PushError, Pusher};
+use ecb_engine::ports::{Member, PushError, Pusher, push_concurrently};
 use ecb_engine::protocol::frame;
 
 /// API Gateway's WebSocket frame limit: larger pushes are refused, not cut.
@@ -101,6 +101,21 @@ impl ManagementPusher {
 impl Pusher for ManagementPusher {
     async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
         self.post(to, &frame::push(event)).await
+    }
+
+    /// The frame is encoded once for the whole fan-out.
+    async fn push_each(
+        &self,
+        targets: Vec<Member>,
+        event: Arc<PushEvent>,
+    ) -> Vec<(Member, Result<(), PushError>)> {
+        let frame = frame::push(&event);
+        let frame = frame.as_str();
+        push_concurrently(targets, |member| async move {
+            let outcome = self.post(&member, frame).await;
+            (member, outcome)
+        })
+        .await
     }
 
     async fn disconnect(&self, to: &Member) -> Result<(), PushError> {

@@ -105,16 +105,6 @@ impl Engine {
         &self.config
     }
 
-    /// The token verifier, for transports that must refuse a handshake early.
-    pub fn tokens(&self) -> &TokenVerifier {
-        &self.tokens
-    }
-
-    /// The store, for transports that answer the Management API.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     /// Refuses a frame or body over `ECB_MAX_PAYLOAD`.
     pub fn check_payload_size(&self, len: usize) -> Result<(), EcbError> {
         if len > self.config.max_payload {

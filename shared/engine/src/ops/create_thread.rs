@@ -20,7 +20,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let Payload {
         member_ids,
         message,
-    } = parse(payload.clone())?;
+    } = parse(&payload)?;
     if member_ids.is_empty() || member_ids.iter().any(String::is_empty) {
         return Err(EcbError::bad_request(
             "memberIds must be non-empty user ids",

@@ -7,7 +7,7 @@ use crate::fanout::Pushes;
 use crate::{Caller, EcbError, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let ThreadTokenPayload { thread_token } = parse(payload)?;
+    let ThreadTokenPayload { thread_token } = parse(&payload)?;
     let thread = engine.authorize_thread(caller, &thread_token)?;
     Ok((engine.presence(&thread.thread_id).await?, Pushes::none()))
 }

@@ -8,7 +8,7 @@ use crate::ports::{BackendCall, BackendOperation};
 use crate::{Caller, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let ThreadTokenPayload { thread_token } = parse(payload.clone())?;
+    let ThreadTokenPayload { thread_token } = parse(&payload)?;
     let thread = engine.authorize_thread(caller, &thread_token)?;
     let mut body = with_user(payload, caller);
     body["threadId"] = Value::from(thread.thread_id.clone());

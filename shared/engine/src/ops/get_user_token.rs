@@ -21,7 +21,7 @@ struct Answer {
 }
 
 pub(crate) async fn run(engine: &Engine, payload: Value) -> Outcome {
-    let Payload { access_token } = parse(payload)?;
+    let Payload { access_token } = parse(&payload)?;
     let answer = engine
         .backend
         .call(BackendCall {

@@ -6,7 +6,7 @@ use super::{Outcome, ThreadTokenPayload, parse};
 use crate::{Caller, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
-    let ThreadTokenPayload { thread_token } = parse(payload)?;
+    let ThreadTokenPayload { thread_token } = parse(&payload)?;
     let thread = engine.tokens.thread(&thread_token)?;
     let pushes = engine.leave_channel(caller, &thread.thread_id).await?;
     Ok((json!({}), pushes))

@@ -54,8 +54,8 @@ pub(crate) struct ThreadTokenPayload {
 }
 
 /// Reads a payload into an operation's own type; a mismatch is `bad_request`.
-pub(crate) fn parse<T: DeserializeOwned>(payload: Value) -> Result<T, EcbError> {
-    serde_json::from_value(payload).map_err(|e| EcbError::bad_request(format!("payload: {e}")))
+pub(crate) fn parse<T: DeserializeOwned>(payload: &Value) -> Result<T, EcbError> {
+    T::deserialize(payload).map_err(|e| EcbError::bad_request(format!("payload: {e}")))
 }
 
 /// The backend body: the client's payload plus `user`.

@@ -23,7 +23,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let Payload {
         thread_token,
         message,
-    } = parse(payload.clone())?;
+    } = parse(&payload)?;
     let thread = engine.authorize_thread(caller, &thread_token)?;
     message.validate()?;
     if message.is_typing() {

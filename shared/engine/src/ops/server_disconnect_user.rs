@@ -23,7 +23,7 @@ impl Engine {
         payload: Value,
     ) -> OpResult {
         self.authorize_server(server_token)?;
-        let Payload { user_id } = parse(payload)?;
+        let Payload { user_id } = parse(&payload)?;
         if user_id.is_empty() {
             return Err(EcbError::bad_request("userId is required"));
         }

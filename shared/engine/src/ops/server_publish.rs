@@ -22,7 +22,7 @@ impl Engine {
     pub async fn server_publish(&self, server_token: Option<&str>, payload: Value) -> Reply {
         let outcome = async {
             self.authorize_server(server_token)?;
-            let Payload { thread_id, message } = parse(payload)?;
+            let Payload { thread_id, message } = parse(&payload)?;
             if message.thread_id != thread_id {
                 return Err(EcbError::bad_request(
                     "message.threadId must equal threadId",

@@ -7,5 +7,5 @@ mod pusher;
 mod store;
 
 pub use backend::{Backend, BackendCall, BackendOperation};
-pub use pusher::{PushError, Pusher};
+pub use pusher::{PushError, Pusher, push_concurrently};
 pub use store::{ConnectionRecord, Member, Store, StoreError};

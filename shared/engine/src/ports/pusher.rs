@@ -1,5 +1,6 @@
 //! The Pusher port: deliver an event to one connection, wherever it lives.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -40,18 +41,31 @@ pub trait Pusher: Send + Sync {
         targets: Vec<Member>,
         event: Arc<PushEvent>,
     ) -> Vec<(Member, Result<(), PushError>)> {
-        let pushes = targets.into_iter().map(|member| {
-            let event = &event;
-            async move {
-                let outcome = self.push(&member, event).await;
-                (member, outcome)
-            }
-        });
-        stream::iter(pushes)
-            .buffer_unordered(CONCURRENT_PUSHES)
-            .collect()
-            .await
+        let event = &event;
+        push_concurrently(targets, |member| async move {
+            let outcome = self.push(&member, event).await;
+            (member, outcome)
+        })
+        .await
     }
+
     /// Closes a connection (the server API's disconnectUser).
     async fn disconnect(&self, to: &Member) -> Result<(), PushError>;
+}
+
+/// Runs `push` for every target, a bounded number at a time (pushes that are
+/// network calls), and collects each target's outcome: the shape of a
+/// fan-out for pushers that cannot do better.
+pub async fn push_concurrently<F, Fut>(
+    targets: Vec<Member>,
+    push: F,
+) -> Vec<(Member, Result<(), PushError>)>
+where
+    F: FnMut(Member) -> Fut,
+    Fut: Future<Output = (Member, Result<(), PushError>)>,
+{
+    stream::iter(targets.into_iter().map(push))
+        .buffer_unordered(CONCURRENT_PUSHES)
+        .collect()
+        .await
 }
