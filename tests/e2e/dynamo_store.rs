@@ -13,7 +13,6 @@ fn record(id: &str, user: &str) -> ConnectionRecord {
             user_id: user.into(),
             display_name: Some(user.to_uppercase()),
             data: None,
-            extra: Default::default(),
         },
         user_token: format!("token-of-{user}").into(),
         token_expires_at: 4_000_000_000,

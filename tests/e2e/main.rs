@@ -9,6 +9,7 @@ mod engineio_protocol;
 mod jwt_attacks;
 mod limits;
 mod operations;
+mod pass_through;
 mod server_api;
 mod serverless;
 mod shared_table;

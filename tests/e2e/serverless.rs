@@ -67,7 +67,6 @@ async fn websocket_clients_chat_through_the_lambda_functions() {
             user_id: "bob".into(),
             display_name: None,
             data: None,
-            extra: Default::default(),
         },
         user_token: aws.user_token("bob").into(),
         token_expires_at: u64::MAX / 2,

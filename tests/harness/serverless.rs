@@ -28,9 +28,16 @@ pub struct Serverless {
 impl Serverless {
     /// Starts the whole stack and waits until the functions answer.
     pub async fn start() -> Self {
+        Self::with_backend(None).await
+    }
+
+    /// The stack with the functions calling `backend_url` instead of the
+    /// demo backend (which still runs, for its tokens).
+    pub async fn with_backend(backend_url: Option<String>) -> Self {
         let dynalite = Dynalite::start().await;
         let backend = DemoBackend::new(None);
         let backend_addr = backend.clone().spawn("127.0.0.1:0").await.expect("backend");
+        let backend_url = backend_url.unwrap_or_else(|| format!("http://{backend_addr}"));
         let invoke_port = LambdaWatch::reserve_port();
         let gateway = ecb_adapter::gateway::start(GatewayConfig {
             listen: "127.0.0.1:0".into(),
@@ -46,7 +53,7 @@ impl Serverless {
         let watch = LambdaWatch::start(
             invoke_port,
             &[
-                ("ECB_BACKEND_URL", format!("http://{backend_addr}")),
+                ("ECB_BACKEND_URL", backend_url),
                 ("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM.to_owned()),
                 ("ECB_TABLE", TABLE.to_owned()),
                 ("ECB_DYNAMODB_ENDPOINT", dynalite.url.clone()),

@@ -58,6 +58,15 @@ export async function startDemo(port) {
   return { child, url, stop: () => stop(child) };
 }
 
+/** `ecb serve` on `port` in front of a backend, trusting one public key file. */
+export async function startServe(port, backendUrl, publicKeyFile) {
+  const { child } = await run(
+    ["serve", "--listen", `127.0.0.1:${port}`, "--backend-url", backendUrl, "--public-key-file", publicKeyFile],
+    "ECB listening",
+  );
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
 /** `ecb conformance socket.io` on `port`. */
 export async function startConformance(port) {
   const { child } = await run(

@@ -1,5 +1,7 @@
-// The models of PROTOCOL.md (the ECB wire contract, v1), as TypeScript types.
-// Backends may add fields; they are passed through untouched.
+// The models of PROTOCOL.md (the ECB wire contract), as TypeScript types.
+// The models belong to the backend: ECB reads only a thread's `threadId` and
+// `threadToken` and a message's `messageId`, and passes every other field
+// through untouched. The optional fields below are the demo backend's.
 
 /** `user`. */
 export interface User {
@@ -13,21 +15,21 @@ export interface User {
 export interface Thread {
   threadId: string;
   threadToken: string;
-  memberIds: string[];
+  memberIds?: string[];
   data?: unknown;
   [extra: string]: unknown;
 }
 
-/** `threadMessage`: a message as the backend stored it. */
+/** `threadMessage`: a message as the backend stored it, field for field. */
 export interface ThreadMessage {
   messageId: string;
-  threadId: string;
-  senderId: string;
-  clientMessageId?: string;
-  type: string;
-  data: unknown;
-  /** Epoch milliseconds. */
-  createdAt?: number;
+  threadId?: string;
+  senderId?: string;
+  clientMessageId?: string | null;
+  type?: string;
+  data?: unknown;
+  /** The demo backend's: epoch milliseconds. Yours may be anything. */
+  createdAt?: unknown;
   [extra: string]: unknown;
 }
 
@@ -52,6 +54,8 @@ export interface Page<T> extends PagingBase {
   items: T[];
   previousPage: PagingBase | null;
   nextPage: PagingBase | null;
+  /** A backend that pages itself may add fields (a total, a cursor). */
+  [extra: string]: unknown;
 }
 
 /** `pagedThreads`. */
@@ -63,6 +67,7 @@ export type PagedContacts = Page<User>;
 export interface ThreadAndMessages {
   thread: Thread;
   messages: ThreadMessage[];
+  [extra: string]: unknown;
 }
 
 /** createThread's payload. */

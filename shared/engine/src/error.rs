@@ -71,8 +71,9 @@ pub struct EcbError {
     pub message: String,
     /// The backend's own `{code, message}` when it rejected the call, passed
     /// on so the client can tell "thread archived" from "message too long".
+    /// Boxed: it is rare, and errors travel in every `Result` of the engine.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backend: Option<Value>,
+    pub backend: Option<Box<Value>>,
     /// The REST status when it is not the code's default (backend 4xx, 504).
     #[serde(skip)]
     pub http_status: Option<u16>,

@@ -4,7 +4,6 @@
 //! the requested page) or with a page it cut itself (ECB checks it).
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::EcbError;
@@ -68,21 +67,35 @@ pub fn page<T>(items: Vec<T>, paging: PagingBase) -> Paged<T> {
     }
 }
 
-/// Turns a backend answer (array or page) into a checked page of `T`.
-pub fn from_backend<T: DeserializeOwned>(
+/// Turns a backend answer into the page the client gets: a whole array is
+/// cut to the requested page, a page the backend cut itself passes through
+/// as it is (its extra fields too). `check` vets each item ECB hands on.
+pub fn from_backend(
     answer: Value,
     paging: PagingBase,
-) -> Result<Paged<T>, EcbError> {
-    let invalid = |e: serde_json::Error| EcbError::backend_invalid(format!("backend list: {e}"));
+    check: impl Fn(&Value) -> Result<(), EcbError>,
+) -> Result<Value, EcbError> {
+    let items = match &answer {
+        Value::Array(items) => items,
+        Value::Object(page) => match page.get("items") {
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(EcbError::backend_invalid(
+                    "backend page must have an `items` array",
+                ));
+            }
+        },
+        _ => {
+            return Err(EcbError::backend_invalid(
+                "backend list must be an array or a paged object",
+            ));
+        }
+    };
+    items.iter().try_for_each(check)?;
     match answer {
-        Value::Array(_) => Ok(page(
-            serde_json::from_value(answer).map_err(invalid)?,
-            paging,
-        )),
-        Value::Object(_) => serde_json::from_value(answer).map_err(invalid),
-        _ => Err(EcbError::backend_invalid(
-            "backend list must be an array or a paged object",
-        )),
+        Value::Array(items) => serde_json::to_value(page(items, paging))
+            .map_err(|e| EcbError::internal(format!("encoding page: {e}"))),
+        paged => Ok(paged),
     }
 }
 
@@ -123,5 +136,26 @@ mod tests {
         assert!(requested(&json!({"pageSize": 0})).is_err());
         assert!(requested(&json!({"pageStartIndex": -1})).is_err());
         assert!(requested(&json!({"pageSize": "ten"})).is_err());
+    }
+
+    #[test]
+    fn backend_lists_are_paged_and_backend_pages_pass_through() {
+        let any = |_: &Value| Ok(());
+        let cut = from_backend(json!([{"a": 1}, {"b": null}, 3]), base(1, 1), any).unwrap();
+        assert_eq!(
+            cut,
+            json!({"pageStartIndex": 1, "pageSize": 1, "items": [{"b": null}],
+                   "previousPage": {"pageStartIndex": 0, "pageSize": 1},
+                   "nextPage": {"pageStartIndex": 2, "pageSize": 1}})
+        );
+        let theirs = json!({"items": [], "total": 0, "cursor": "abc"});
+        assert_eq!(
+            from_backend(theirs.clone(), base(0, 5), any).unwrap(),
+            theirs
+        );
+        assert!(from_backend(json!({"items": {}}), base(0, 5), any).is_err());
+        assert!(from_backend(json!("x"), base(0, 5), any).is_err());
+        let refuse = |_: &Value| Err(EcbError::backend_invalid("no"));
+        assert!(from_backend(json!([1]), base(0, 5), refuse).is_err());
     }
 }

@@ -132,7 +132,6 @@ impl UserClaims {
             user_id: self.user_id.clone(),
             display_name: self.display_name.clone(),
             data: self.data.clone(),
-            extra: Default::default(),
         }
     }
 }

@@ -132,7 +132,7 @@ fn classify(operation: &str, status: StatusCode, body: &[u8]) -> Result<Value, E
             .unwrap_or_else(|| format!("backend {operation} rejected the request ({status})"));
         let mut error =
             EcbError::new(ErrorCode::BackendRejected, message).with_status(status.as_u16());
-        error.backend = backend_error;
+        error.backend = backend_error.map(Box::new);
         return Err(error);
     }
     if status.is_server_error() {
@@ -159,8 +159,8 @@ mod tests {
         assert_eq!(err.http_status(), 409);
         assert_eq!(err.message, "thread is archived");
         assert_eq!(
-            err.backend,
-            Some(json!({"code":"archived","message":"thread is archived"}))
+            err.backend.as_deref(),
+            Some(&json!({"code":"archived","message":"thread is archived"}))
         );
     }
 

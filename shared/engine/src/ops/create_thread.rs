@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Outcome, parse, to_value, with_user};
+use super::{Outcome, parse, with_user};
 use crate::ports::{BackendCall, BackendOperation};
 use crate::protocol::models::OutgoingMessage;
 use crate::{Caller, EcbError, Engine};
@@ -42,10 +42,10 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
         })
         .await?;
     let created = engine.check_thread_and_messages(answer, None)?;
-    let thread_id = created.thread.thread_id.as_str();
+    let thread_id = created.thread.thread_id();
     let joined = engine.join_channel(caller, thread_id).await?;
     let messages = engine
         .message_pushes(thread_id, &created.messages, caller.connection_id())
         .await?;
-    Ok((to_value(&created)?, joined.then(messages)))
+    Ok((created.answer, joined.then(messages)))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Outcome, ThreadTokenPayload, parse, to_value, with_user};
+use super::{Outcome, ThreadTokenPayload, parse, with_user};
 use crate::ports::{BackendCall, BackendOperation};
 use crate::{Caller, Engine};
 
@@ -23,5 +23,5 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
         .await?;
     let found = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
     let joined = engine.join_channel(caller, &thread.thread_id).await?;
-    Ok((to_value(&found)?, joined))
+    Ok((found.answer, joined))
 }

@@ -3,12 +3,14 @@
 
 use serde_json::Value;
 
-use super::{Outcome, to_value, with_user};
+use serde::Deserialize;
+
+use super::{Outcome, with_user};
 use crate::fanout::Pushes;
 use crate::paging;
 use crate::ports::{BackendCall, BackendOperation};
-use crate::protocol::models::PagedThreads;
-use crate::{Caller, Engine};
+use crate::protocol::models::Thread;
+use crate::{Caller, EcbError, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
     let paging = paging::requested(&payload)?;
@@ -21,9 +23,10 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             idempotency_key: None,
         })
         .await?;
-    let page: PagedThreads = paging::from_backend(answer, paging)?;
-    for thread in &page.items {
-        engine.check_thread(thread)?;
-    }
-    Ok((to_value(&page)?, Pushes::none()))
+    let page = paging::from_backend(answer, paging, |item| {
+        let thread = Thread::deserialize(item)
+            .map_err(|e| EcbError::backend_invalid(format!("backend thread: {e}")))?;
+        engine.check_thread(&thread)
+    })?;
+    Ok((page, Pushes::none()))
 }

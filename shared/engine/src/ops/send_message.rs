@@ -54,7 +54,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
         })
         .await?;
     let stored = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
-    let Some(ack) = stored.messages.first() else {
+    let Some(ack) = stored.messages.into_iter().next() else {
         return Err(EcbError::backend_invalid(
             "backend addThreadMessage returned no message",
         ));
@@ -62,9 +62,9 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let pushes = engine
         .message_pushes(
             &thread.thread_id,
-            std::slice::from_ref(ack),
+            std::slice::from_ref(&ack),
             caller.connection_id(),
         )
         .await?;
-    Ok((to_value(ack)?, pushes))
+    Ok((to_value(&ack)?, pushes))
 }

@@ -23,7 +23,7 @@ impl Engine {
         let outcome = async {
             self.authorize_server(server_token)?;
             let Payload { thread_id, message } = parse(&payload)?;
-            if message.thread_id != thread_id {
+            if message.thread_id().is_some_and(|named| named != thread_id) {
                 return Err(EcbError::bad_request(
                     "message.threadId must equal threadId",
                 ));

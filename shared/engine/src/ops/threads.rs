@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::engine::store_failure;
 use crate::fanout::Pushes;
 use crate::ports::Member;
-use crate::protocol::models::{Thread, ThreadAndMessages};
+use crate::protocol::models::{Thread, ThreadAndMessages, ThreadMessage};
 use crate::tokens::ThreadClaims;
 use crate::{Caller, EcbError, Engine, PushEvent};
 
@@ -27,6 +27,23 @@ pub(crate) fn presence_change(
         user_id: user_id.to_owned(),
         online,
     })
+}
+
+/// A message that names its thread must name the one it came with.
+pub(crate) fn check_messages_belong(
+    messages: &[ThreadMessage],
+    thread_id: &str,
+) -> Result<(), EcbError> {
+    match messages
+        .iter()
+        .find(|m| m.thread_id().is_some_and(|named| named != thread_id))
+    {
+        Some(stray) => Err(EcbError::backend_invalid(format!(
+            "backend message {} belongs to another thread",
+            stray.message_id()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// [`presence_change`] as pushes to the channel's other members.
@@ -55,10 +72,10 @@ impl Engine {
     /// A thread from the backend must carry a threadToken that verifies and
     /// names the same thread.
     pub(crate) fn check_thread(&self, thread: &Thread) -> Result<(), EcbError> {
-        let claims = self.tokens.thread(&thread.thread_token).map_err(|e| {
+        let claims = self.tokens.thread(thread.thread_token()).map_err(|e| {
             EcbError::backend_invalid(format!("backend thread's threadToken: {}", e.message))
         })?;
-        if claims.thread_id != thread.thread_id {
+        if claims.thread_id != thread.thread_id() {
             return Err(EcbError::backend_invalid(
                 "backend thread's threadToken names another thread",
             ));
@@ -73,26 +90,16 @@ impl Engine {
         answer: Value,
         expected: Option<&str>,
     ) -> Result<ThreadAndMessages, EcbError> {
-        let found: ThreadAndMessages = serde_json::from_value(answer)
+        let found = ThreadAndMessages::from_answer(answer)
             .map_err(|e| EcbError::backend_invalid(format!("backend threadAndMessages: {e}")))?;
         self.check_thread(&found.thread)?;
-        if let Some(expected) = expected
-            && found.thread.thread_id != expected
-        {
+        let thread_id = found.thread.thread_id();
+        if expected.is_some_and(|expected| expected != thread_id) {
             return Err(EcbError::backend_invalid(
                 "backend answered about another thread",
             ));
         }
-        if let Some(stray) = found
-            .messages
-            .iter()
-            .find(|m| m.thread_id != found.thread.thread_id)
-        {
-            return Err(EcbError::backend_invalid(format!(
-                "backend message {} belongs to another thread",
-                stray.message_id
-            )));
-        }
+        check_messages_belong(&found.messages, thread_id)?;
         Ok(found)
     }
 
@@ -151,7 +158,7 @@ impl Engine {
     pub(crate) async fn message_pushes(
         &self,
         thread_id: &str,
-        messages: &[crate::protocol::models::ThreadMessage],
+        messages: &[ThreadMessage],
         except: Option<&str>,
     ) -> Result<Pushes, EcbError> {
         if messages.is_empty() {

@@ -58,7 +58,7 @@ impl PushEvent {
     pub fn body(&self) -> Value {
         let mut value = serde_json::to_value(self).unwrap_or(Value::Null);
         if let Some(object) = value.as_object_mut() {
-            object.remove("type");
+            object.shift_remove("type");
         }
         value
     }

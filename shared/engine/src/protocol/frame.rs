@@ -40,8 +40,8 @@ pub fn parse_request(text: &str) -> Result<RequestFrame, FrameError> {
     let Value::Object(mut object) = value else {
         return Err(fail(None, "frame must be a JSON object"));
     };
-    let request_id = object.remove("requestId").filter(|id| !id.is_null());
-    let action = match object.remove("action") {
+    let request_id = object.shift_remove("requestId").filter(|id| !id.is_null());
+    let action = match object.shift_remove("action") {
         Some(Value::String(action)) => action,
         _ => return Err(fail(request_id, "frame lacks a string `action`")),
     };
