@@ -34,13 +34,13 @@ echo "== build (release)"
 need taskset || apt_install util-linux
 need strip || apt_install binutils
 if [ -n "$smoke" ]; then
-    cargo build --release --locked -q -p ecb-adapter -p ecb-bench --bins
+    cargo build --release --locked -q -p ecb-server -p ecb-bench --bins
 else
     # ECB, the generator and the Lambda functions in one invocation: one
     # feature resolution, every dependency built once (5 min from cold on 2
     # cores), and `cargo lambda watch --release`, which builds the functions
     # alone, finds nothing left to build.
-    cargo build --release --locked -q -p ecb-adapter -p ecb-bench -p ecb-functions --bins
+    cargo build --release --locked -q -p ecb-server -p ecb-bench -p ecb-functions --bins
     # The socketioxide peer: its own crate and lock file, outside the
     # workspace, but in the same target directory, where it reuses what it
     # shares with ECB (same versions and features): about 1 min from cold.

@@ -7,7 +7,7 @@ use ecb_engine::Settings;
 use ecb_tests::{Dynalite, WsClient};
 use serde_json::json;
 
-async fn server(dynalite: &Dynalite, backend: &str) -> ecb_adapter::RunningServer {
+async fn server(dynalite: &Dynalite, backend: &str) -> ecb_server::RunningServer {
     let public_key = format!("--public-key={DEMO_PUBLIC_KEY_PEM}");
     let settings = Settings::from_args([
         "--listen",
@@ -23,13 +23,13 @@ async fn server(dynalite: &Dynalite, backend: &str) -> ecb_adapter::RunningServe
         "1000",
     ])
     .expect("settings");
-    ecb_adapter::start(&settings).await.expect("server starts")
+    ecb_server::start(&settings).await.expect("server starts")
 }
 
 /// Two servers on one table in front of one backend.
 struct TwoServers {
-    one: ecb_adapter::RunningServer,
-    two: ecb_adapter::RunningServer,
+    one: ecb_server::RunningServer,
+    two: ecb_server::RunningServer,
     backend: DemoBackend,
     _dynalite: Dynalite,
 }

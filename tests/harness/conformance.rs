@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 
-pub use ecb_adapter::conformance::Suite;
+pub use ecb_server::conformance::Suite;
 
 use crate::PATIENCE;
 use crate::eio_client::{EioSocket, Polling};
@@ -37,8 +37,8 @@ impl ConformanceServer {
         let shutdown = Default::default();
         let tasks = Default::default();
         let app =
-            ecb_adapter::conformance::router(suite, Clone::clone(&shutdown), Clone::clone(&tasks));
-        let serving = ecb_adapter::serve(listener, app, Clone::clone(&shutdown));
+            ecb_server::conformance::router(suite, Clone::clone(&shutdown), Clone::clone(&tasks));
+        let serving = ecb_server::serve(listener, app, Clone::clone(&shutdown));
         let cancel = Box::new(move || shutdown.cancel());
         let drained: Drained = Box::pin(async move {
             let _ = serving.await;

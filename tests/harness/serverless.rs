@@ -2,9 +2,9 @@
 //! function binaries under `cargo lambda watch`, `ecb gateway` for API
 //! Gateway, and the demo backend.
 
-use ecb_adapter::gateway::{GatewayConfig, RunningGateway};
 use ecb_aws::DynamoStore;
 use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
+use ecb_server::gateway::{GatewayConfig, RunningGateway};
 
 use crate::{Dynalite, LambdaWatch, Rest, TestTokens, WsClient};
 
@@ -39,7 +39,7 @@ impl Serverless {
         let backend_addr = backend.clone().spawn("127.0.0.1:0").await.expect("backend");
         let backend_url = backend_url.unwrap_or_else(|| format!("http://{backend_addr}"));
         let invoke_port = LambdaWatch::reserve_port();
-        let gateway = ecb_adapter::gateway::start(GatewayConfig {
+        let gateway = ecb_server::gateway::start(GatewayConfig {
             listen: "127.0.0.1:0".into(),
             invoke_url: format!("http://127.0.0.1:{invoke_port}"),
             stage: STAGE.into(),

@@ -1,8 +1,8 @@
 //! ECB in front of a backend, both started for one test.
 
-use ecb_adapter::RunningServer;
 use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend, RecordedCall};
 use ecb_engine::Settings;
+use ecb_server::RunningServer;
 
 use crate::{FaultBackend, Rest, TestTokens, WsClient};
 
@@ -59,7 +59,7 @@ impl Stack {
         ];
         args.extend(options.flags);
         let settings = Settings::from_args(args).expect("test settings parse");
-        let ecb = ecb_adapter::start(&settings).await.expect("ECB starts");
+        let ecb = ecb_server::start(&settings).await.expect("ECB starts");
         Self {
             ecb,
             backend,

@@ -36,7 +36,7 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         "1000000".to_owned(),
     ])
     .expect("settings");
-    let ecb = ecb_adapter::start(&settings).await.expect("ECB starts");
+    let ecb = ecb_server::start(&settings).await.expect("ECB starts");
     let signer = Signer::from_file(&repo().join("demo/backend/keys/demo.private.pem"), "demo")
         .expect("demo private key");
     let members = 3;

@@ -1,0 +1,131 @@
+//! `ecb`: the ECB local server.
+
+use clap::{Parser, Subcommand};
+use ecb_engine::Settings;
+
+/// ECB, the Enterprise Chat Bridge: pushes chat messages between your backend
+/// and your web clients (Socket.IO, WebSocket, REST).
+#[derive(Parser)]
+#[command(name = "ecb", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve ECB in front of your backend (settings from ECB_* variables; flags override).
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Run ECB with a built-in demo backend, users and threads: no setup needed.
+    Demo {
+        #[command(flatten)]
+        settings: Settings,
+        /// Where the demo backend listens.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        backend_listen: String,
+        /// Run only the demo backend (e.g. behind the Lambda functions).
+        #[arg(long)]
+        backend_only: bool,
+    },
+    /// Play API Gateway WebSockets (and the HTTP API) in front of `cargo lambda watch`.
+    Gateway {
+        #[command(flatten)]
+        config: ecb_server::gateway::GatewayConfig,
+    },
+    /// Serve what an official Engine.IO or Socket.IO protocol test suite expects.
+    Conformance {
+        /// The suite: `engine.io` or `socket.io`.
+        suite: ecb_server::conformance::Suite,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        listen: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("ecb: {error:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { settings } => {
+            let server = ecb_server::start(&settings).await?;
+            println!("ECB listening on {}", server.url());
+            shutdown_signal().await;
+            server.stop().await;
+        }
+        Command::Demo {
+            backend_listen,
+            backend_only: true,
+            ..
+        } => {
+            let backend = ecb_demo_backend::DemoBackend::new(None);
+            let addr = backend.spawn(&backend_listen).await?;
+            println!(
+                "Demo backend on http://{addr} (users alice, bob, carol, dave; accessToken = user id)"
+            );
+            shutdown_signal().await;
+        }
+        Command::Demo {
+            settings,
+            backend_listen,
+            ..
+        } => {
+            let demo = ecb_server::demo::start(settings, &backend_listen).await?;
+            println!("{}", demo.banner());
+            shutdown_signal().await;
+            demo.server.stop().await;
+        }
+        Command::Gateway { config } => {
+            let gateway = ecb_server::gateway::start(config).await?;
+            println!("API Gateway emulator on {}", gateway.url());
+            shutdown_signal().await;
+            gateway.stop().await;
+        }
+        Command::Conformance { suite, listen } => {
+            let listener = tokio::net::TcpListener::bind(&listen).await?;
+            let shutdown = tokio_util::sync::CancellationToken::new();
+            let tasks = tokio_util::task::TaskTracker::new();
+            let app = ecb_server::conformance::router(suite, shutdown.clone(), tasks);
+            let serving = ecb_server::serve(listener, app, shutdown.clone());
+            println!("{suite:?} conformance server on http://{listen}");
+            shutdown_signal().await;
+            shutdown.cancel();
+            let _ = serving.await;
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}
