@@ -21,6 +21,9 @@ npm_ci tests/node
 npm_ci clients/js
 npm_ci tests/browser
 (cd clients/js && npm run --silent build)
+# ecb-backend links ecb-client (file:../js), so it installs after clients/js.
+npm_ci clients/backend
+(cd clients/backend && npm run --silent build)
 # cargo-lambda (the Lambda runtime emulator) and cfn-lint, in a venv of our own.
 venv="$root/.tools/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -46,6 +49,9 @@ echo "== Node: stock socket.io-client and ws against the real ecb binary"
 
 echo "== ecb-client (TypeScript) against the real ecb binary, both transports"
 (cd clients/js && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs)
+
+echo "== ecb-backend (the Node backend library): unit tests, and a backend built with it behind the real ecb binary"
+(cd clients/backend && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec test/*.test.mjs)
 
 echo "== The demo chat page in a real browser (chromium)"
 (cd tests/browser && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec chat.test.mjs)

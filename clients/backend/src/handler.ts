@@ -188,10 +188,9 @@ export function backendHandler<U extends UserLike = User, T extends ThreadLike =
     if (spec.withUser) input = { ...body, user: callerOf(body, context.userToken) };
     if (spec.request) input = spec.request(input);
     const call = async () => callback(input, context);
-    const key = spec.idempotent && context.idempotencyKey !== undefined && idempotency
-      ? Idempotency.scope(operation, (input.user as User).userId, context.idempotencyKey)
-      : undefined;
-    const result = idempotency ? await idempotency.once(key, call) : await call();
+    const result = spec.idempotent && context.idempotencyKey !== undefined && idempotency
+      ? await idempotency.once(Idempotency.scope(operation, (input.user as User).userId, context.idempotencyKey), call)
+      : await call();
     return respond(200, spec.answer(result, input, tools));
   }
 
@@ -224,7 +223,10 @@ export function backendHandler<U extends UserLike = User, T extends ThreadLike =
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     signed: webhook !== undefined,
     tooLarge: (limit) => errorResponse(413, "payload_too_large", `the body is over ${limit} bytes`),
-    unreadable: (message) => errorResponse(500, "internal", message),
+    unreadable: (problem, operation, req) => {
+      onError(problem, { operation: operation as Operation, headers: req.headers });
+      return errorResponse(500, "internal", problem.message);
+    },
   });
   return Object.assign(listener, { handle, fetch: fetchAdapter(handle) });
 }

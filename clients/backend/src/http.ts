@@ -17,7 +17,8 @@ export interface NodeListenerOptions {
   /** Whether calls are signed: then only the raw body will do. */
   signed: boolean;
   tooLarge: (limit: number) => BackendResponse;
-  unreadable: (message: string) => BackendResponse;
+  /** A call the handler could not read (reported to the application, answered 500). */
+  unreadable: (problem: Error, operation: string, req: IncomingMessage) => BackendResponse;
 }
 
 /** The operation a path names: its last segment (`/ecb/getThread?x` → `getThread`). */
@@ -75,9 +76,8 @@ export function nodeListener(handle: Handle, options: NodeListenerOptions): Node
     if (req.body !== undefined && !isBytes(req.body) && !isBytes(req.rawBody)) {
       // A JSON parser ran first: the bytes the signature covers are gone.
       if (options.signed) {
-        const message = "ecb-backend: the body was parsed before the handler; mount it before express.json() (or pass the raw body)";
-        console.error(message);
-        return options.unreadable(message);
+        const problem = new Error("ecb-backend: the body was parsed before the handler; mount it before express.json() (or pass the raw body)");
+        return options.unreadable(problem, operation, req);
       }
       return handle({ operation, method: req.method ?? "POST", headers: req.headers, body: JSON.stringify(req.body) });
     }
@@ -94,7 +94,10 @@ export function nodeListener(handle: Handle, options: NodeListenerOptions): Node
     if (next && !options.isOperation(operationOf(req.url))) return next();
     answer(req).then(
       (response) => send(res, response),
-      (error: unknown) => (next ? next(error) : send(res, options.unreadable("could not read the request"))),
+      (error: unknown) => {
+        if (next) return next(error);
+        send(res, options.unreadable(error instanceof Error ? error : new Error(String(error)), operationOf(req.url), req));
+      },
     );
   };
 }

@@ -189,7 +189,12 @@ describe("backendHandler", () => {
 
 describe("backendHandler in frameworks and other models", () => {
   test("as Express middleware under a path: other paths go on; a JSON parser mounted first is reported", async () => {
-    const options = { tokens, getThread: ({ threadId }) => ({ thread: { threadId, memberIds: ["alice"] }, messages: [] }) };
+    const reported = [];
+    const options = {
+      tokens,
+      onError: (error) => reported.push(error.message),
+      getThread: ({ threadId }) => ({ thread: { threadId, memberIds: ["alice"] }, messages: [] }),
+    };
     const app = express();
     app.use("/ecb", backendHandler({ ...options, webhookSecret: SECRET }));
     app.get("/ecb/health", (_req, res) => res.json({ ok: true }));
@@ -204,6 +209,7 @@ describe("backendHandler in frameworks and other models", () => {
       const parsed = await ecbCall(server.url + "/parsed", "getThread", { threadId: "t1" });
       assert.equal(parsed.status, 500);
       assert.match(parsed.body.error.message, /before express\.json\(\)/);
+      assert.match(reported[0], /before express\.json\(\)/, "and the application hears of it");
       const unsigned = await ecbCall(server.url + "/parsed-unsigned", "getThread", { threadId: "t1" }, { sign: false });
       assert.equal(unsigned.status, 200, "without a secret a parsed body will do");
     } finally {
