@@ -17,33 +17,11 @@ use ecb_engineio_codec::{Handshake, decode_payload};
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::EngineIo;
-use super::registry::Entry;
-use super::session::{Command, Post, open};
-
-/// The errors of the reference server, with its codes and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EioError {
-    TransportUnknown,
-    UnknownSid,
-    BadHandshakeMethod,
-    BadRequest,
-    UnsupportedProtocolVersion,
-}
-
-impl IntoResponse for EioError {
-    fn into_response(self) -> Response {
-        let (code, message) = match self {
-            Self::TransportUnknown => (0, "Transport unknown"),
-            Self::UnknownSid => (1, "Session ID unknown"),
-            Self::BadHandshakeMethod => (2, "Bad handshake method"),
-            Self::BadRequest => (3, "Bad request"),
-            Self::UnsupportedProtocolVersion => (5, "Unsupported protocol version"),
-        };
-        let body = serde_json::json!({ "code": code, "message": message });
-        (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
-    }
-}
+use crate::EngineIo;
+use crate::command::{Command, Post};
+use crate::error::EioError;
+use crate::registry::Entry;
+use crate::session::open;
 
 #[derive(Deserialize)]
 struct EioQuery {

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use tokio::sync::mpsc;
 
-use super::session::Command;
+use crate::command::Command;
 
 /// What a request needs to reach a session.
 #[derive(Clone)]

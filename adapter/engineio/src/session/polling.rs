@@ -1,0 +1,123 @@
+//! The long-polling side of a session: packets wait in a queue until a GET
+//! takes them all as one payload, or are handed at once to a GET that waits.
+
+use ecb_engineio_codec::{Packet, encode_payload};
+use tokio::sync::oneshot;
+
+use crate::error::EioError;
+
+/// Where a waiting GET's answer goes.
+pub(super) type PollReply = oneshot::Sender<Result<String, EioError>>;
+
+/// The packets a polling client has not fetched yet, and its waiting GET.
+#[derive(Default)]
+pub(super) struct Polling {
+    waiting: Option<PollReply>,
+    queue: Vec<Packet>,
+}
+
+/// A GET that cannot be served.
+#[derive(Debug, PartialEq)]
+pub(super) struct OverlappingPoll;
+
+impl Polling {
+    /// Queues a packet; a waiting GET gets the queue at once unless `hold`
+    /// (an upgrade is about to take over the session).
+    pub(super) fn push(&mut self, packet: Packet, hold: bool) {
+        self.queue.push(packet);
+        if !hold {
+            self.flush();
+        }
+    }
+
+    /// A GET arrived: answered now with what is queued (or a noop while
+    /// `hold`), else it waits. Two GETs at once break the protocol.
+    pub(super) fn poll(&mut self, reply: PollReply, hold: bool) -> Result<(), OverlappingPoll> {
+        if self.waiting.is_some() {
+            let _ = reply.send(Err(EioError::BadRequest));
+            return Err(OverlappingPoll);
+        }
+        if hold {
+            let _ = reply.send(Ok(Packet::Noop.encode_text()));
+        } else {
+            self.waiting = Some(reply);
+            if !self.queue.is_empty() {
+                self.flush();
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers a waiting GET with `body` (a noop or the close packet).
+    pub(super) fn answer_waiting(&mut self, body: String) {
+        if let Some(reply) = self.waiting.take() {
+            let _ = reply.send(Ok(body));
+        }
+    }
+
+    /// Whether a GET is waiting.
+    pub(super) fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+
+    /// Hands over what is queued, for a transport that takes over.
+    pub(super) fn into_queue(self) -> Vec<Packet> {
+        self.queue
+    }
+
+    fn flush(&mut self) {
+        if let Some(reply) = self.waiting.take() {
+            let _ = reply.send(Ok(encode_payload(&std::mem::take(&mut self.queue))));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(mut rx: oneshot::Receiver<Result<String, EioError>>) -> Option<String> {
+        rx.try_recv().ok().map(|body| body.expect("a payload"))
+    }
+
+    #[test]
+    fn queued_packets_go_out_together_on_the_next_get() {
+        let mut polling = Polling::default();
+        polling.push(Packet::Message("a".into()), false);
+        polling.push(Packet::Message("b".into()), false);
+        let (tx, rx) = oneshot::channel();
+        polling.poll(tx, false).unwrap();
+        assert_eq!(answer(rx).as_deref(), Some("4a\x1e4b"));
+        assert!(!polling.is_waiting());
+    }
+
+    #[test]
+    fn a_waiting_get_is_answered_by_the_next_packet() {
+        let mut polling = Polling::default();
+        let (tx, mut rx) = oneshot::channel();
+        polling.poll(tx, false).unwrap();
+        assert!(rx.try_recv().is_err(), "nothing to send yet");
+        polling.push(Packet::Message("a".into()), false);
+        assert_eq!(answer(rx).as_deref(), Some("4a"));
+    }
+
+    #[test]
+    fn while_held_gets_are_noops_and_packets_wait() {
+        let mut polling = Polling::default();
+        polling.push(Packet::Message("a".into()), true);
+        let (tx, rx) = oneshot::channel();
+        polling.poll(tx, true).unwrap();
+        assert_eq!(answer(rx).as_deref(), Some("6"));
+        assert_eq!(polling.into_queue(), vec![Packet::Message("a".into())]);
+    }
+
+    #[test]
+    fn overlapping_gets_are_refused() {
+        let mut polling = Polling::default();
+        let (first, _first_rx) = oneshot::channel();
+        polling.poll(first, false).unwrap();
+        let (second, mut second_rx) = oneshot::channel();
+        assert_eq!(polling.poll(second, false), Err(OverlappingPoll));
+        assert_eq!(second_rx.try_recv().unwrap(), Err(EioError::BadRequest));
+    }
+}
