@@ -1,55 +1,31 @@
 //! The Socket.IO v5 server on top of Engine.IO: namespaces, events, acks and
 //! binary attachments. What a namespace does is up to a [`Namespaces`]
 //! implementation (ECB's mapping onto the engine, or the conformance suite's
-//! behaviours); this layer only keeps the protocol.
+//! behaviours); this layer only keeps the protocol, and knows nothing of ECB.
+//!
+//! - `namespace.rs`: the application's side ([`Namespaces`], [`NamespaceSocket`]).
+//! - `connection.rs`: one session's Socket.IO state, run by the Engine.IO
+//!   session's actor.
+//! - `emitter.rs`: sending to one namespace of one session.
 
+mod connection;
 mod emitter;
+mod namespace;
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use ecb_socketio_codec::{Decoded, Decoder, Packet, Payload};
-use serde_json::{Map, Value};
+use ecb_engineio::{SessionHandler, SessionSender, Upper};
 use tokio::time::Instant;
 
-use ecb_engineio::{Inbound, SessionHandler, SessionSender, Step, Upper};
+use connection::Connection;
 
 pub use emitter::Emitter;
-
-/// Decides who may join a namespace and what its sockets do.
-#[async_trait]
-pub trait Namespaces: Send + Sync + 'static {
-    /// A client asks to join `nsp` with its `auth` object. `Ok` is the socket
-    /// that will handle its events; `Err` is the CONNECT_ERROR data.
-    async fn connect(
-        &self,
-        nsp: &str,
-        auth: Map<String, Value>,
-        emitter: Emitter,
-    ) -> Result<Box<dyn NamespaceSocket>, Value>;
-}
-
-/// A client's membership of one namespace.
-#[async_trait]
-pub trait NamespaceSocket: Send {
-    /// The socket id sent in the CONNECT reply.
-    fn id(&self) -> String;
-    /// Runs once the CONNECT reply is out.
-    async fn connected(&mut self) {}
-    /// An event; `ack` is the id to answer with when the client wants one,
-    /// `size` the bytes it took on the wire (its text and attachments).
-    async fn event(&mut self, payload: Payload, ack: Option<u64>, size: usize);
-    /// The socket is gone: the client left the namespace or the session closed.
-    async fn disconnected(&mut self);
-}
+pub use namespace::{NamespaceSocket, Namespaces};
 
 /// The Socket.IO server for one application.
 pub struct SocketIo<N> {
-    namespaces: N,
+    pub(crate) namespaces: N,
     connect_timeout: Duration,
 }
 
@@ -63,132 +39,9 @@ impl<N: Namespaces> SocketIo<N> {
     }
 }
 
-/// A protocol violation: the session is closed.
-struct Violation;
-
-/// One session's Socket.IO state: its namespace sockets and the decoder of
-/// a binary packet in progress.
-struct Connection<N> {
-    server: Arc<SocketIo<N>>,
-    sender: SessionSender,
-    decoder: Decoder,
-    sockets: HashMap<String, Box<dyn NamespaceSocket>>,
-    /// The wire size of the packet being decoded, attachments included.
-    received: usize,
-    /// Until a namespace is joined, the session must join one by then.
-    join_by: Option<Instant>,
-}
-
 impl<N: Namespaces> SessionHandler for SocketIo<N> {
     fn open(self: Arc<Self>, _sid: &str, sender: SessionSender) -> Box<dyn Upper> {
         let join_by = Instant::now() + self.connect_timeout;
-        Box::new(Connection {
-            server: self,
-            sender,
-            decoder: Decoder::new(),
-            sockets: HashMap::new(),
-            received: 0,
-            join_by: Some(join_by),
-        })
-    }
-}
-
-impl<N: Namespaces> Upper for Connection<N> {
-    fn on_message(mut self: Box<Self>, inbound: Inbound) -> Step {
-        Box::pin(async move {
-            let decoded = match inbound {
-                Inbound::Text(text) => {
-                    self.received += text.len();
-                    self.decoder.decode_text(&text)
-                }
-                Inbound::Binary(bytes) => {
-                    self.received += bytes.len();
-                    self.decoder.decode_binary(bytes)
-                }
-            };
-            let outcome = match decoded {
-                Ok(Decoded::Complete(packet)) => {
-                    let size = std::mem::take(&mut self.received);
-                    self.on_packet(packet, size).await
-                }
-                Ok(Decoded::AwaitingAttachments(_)) => Ok(()),
-                Err(error) => {
-                    tracing::debug!(%error, "invalid socket.io packet");
-                    Err(Violation)
-                }
-            };
-            match outcome {
-                Ok(()) => Some(self as Box<dyn Upper>),
-                Err(Violation) => {
-                    self.disconnect_all().await;
-                    None
-                }
-            }
-        })
-    }
-
-    fn deadline(&self) -> Option<Instant> {
-        self.join_by
-    }
-
-    fn on_close(mut self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(async move { self.disconnect_all().await })
-    }
-}
-
-impl<N: Namespaces> Connection<N> {
-    async fn disconnect_all(&mut self) {
-        for (_, mut socket) in self.sockets.drain() {
-            socket.disconnected().await;
-        }
-    }
-
-    async fn on_packet(&mut self, packet: Packet, size: usize) -> Result<(), Violation> {
-        match packet {
-            Packet::Connect { nsp, data } => {
-                if self.sockets.contains_key(&nsp) {
-                    return Err(Violation);
-                }
-                let emitter = Emitter::new(&nsp, self.sender.clone());
-                let auth = data.unwrap_or_default();
-                match self
-                    .server
-                    .namespaces
-                    .connect(&nsp, auth, emitter.clone())
-                    .await
-                {
-                    Ok(mut socket) => {
-                        emitter
-                            .send(Packet::connect_ok(nsp.clone(), socket.id()))
-                            .await;
-                        socket.connected().await;
-                        self.sockets.insert(nsp, socket);
-                        self.join_by = None;
-                    }
-                    Err(data) => {
-                        emitter
-                            .send(Packet::ConnectError {
-                                nsp,
-                                data: Some(data),
-                            })
-                            .await;
-                    }
-                }
-                Ok(())
-            }
-            Packet::Disconnect { nsp } => {
-                let mut socket = self.sockets.remove(&nsp).ok_or(Violation)?;
-                socket.disconnected().await;
-                Ok(())
-            }
-            Packet::Event { nsp, id, payload } => {
-                let socket = self.sockets.get_mut(&nsp).ok_or(Violation)?;
-                socket.event(payload, id, size).await;
-                Ok(())
-            }
-            // The server never asks clients for acks; a stray one is ignored.
-            Packet::Ack { nsp, .. } if self.sockets.contains_key(&nsp) => Ok(()),
-            Packet::Ack { .. } | Packet::ConnectError { .. } => Err(Violation),
-        }
+        Box::new(Connection::new(self, sender, join_by))
     }
 }
