@@ -4,20 +4,21 @@
 //! transport module only translates between its wire format and
 //! [`ecb_engine::Engine`]; no operation is written here.
 //!
-//! The protocol layers are separate: `engineio` (sessions, polling, upgrade,
-//! heartbeat) under `socketio` (namespaces, events, acks) under `sio` (ECB's
-//! mapping onto the engine); `conformance` puts the official suites'
-//! behaviours on the same layers.
+//! The protocol layers are crates of their own: `ecb-engineio` (sessions,
+//! polling, upgrade, heartbeat) under `ecb-socketio` (namespaces, events,
+//! acks); `ecb_namespace` puts ECB on them through the engine's Socket.IO
+//! mapping, and `conformance` puts the official suites' behaviours on the
+//! same layers.
 
 pub mod conformance;
 pub mod demo;
+mod ecb_namespace;
 pub mod gateway;
 mod hub;
 mod management;
 mod outbound;
 mod routing_pusher;
 mod server;
-mod sio;
 mod state;
 mod ws;
 

@@ -4,7 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::Utf8Bytes;
 use ecb_engine::PushEvent;
-use ecb_engine::protocol::frame;
+use ecb_engine::protocol::{frame, socketio};
 
 /// Something for one connection, from the hub.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ impl SharedPush {
     /// The Engine.IO text packet carrying the Socket.IO event.
     pub fn socket_io_frame(&self) -> Arc<Utf8Bytes> {
         self.socket_io_frame
-            .get_or_init(|| Arc::new(crate::sio::push_frame(&self.event)))
+            .get_or_init(|| Arc::new(socketio::push_packet(&self.event).into()))
             .clone()
     }
 }

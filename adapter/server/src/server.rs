@@ -17,8 +17,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::ecb_namespace::EcbNamespaces;
 use crate::routing_pusher::RoutingPusher;
-use crate::sio::EcbNamespaces;
 use crate::{AppState, LocalHub, management, ws};
 use ecb_engineio::{EngineIo, EngineIoConfig};
 use ecb_rest::{PushDelivery, RestState};

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::fanout::Pushes;
 use crate::limits::RateLimiter;
 use crate::ports::{Backend, ConnectionRecord, Member, Pusher, Store};
+use crate::protocol::action::Access;
 use crate::protocol::envelope::OpResult;
 use crate::protocol::frame;
 use crate::tokens::{TokenVerifier, UserClaims};
@@ -41,6 +42,63 @@ impl Caller {
     }
 }
 
+/// How a request proves who it comes from.
+#[derive(Clone, Copy)]
+pub enum Credentials<'a> {
+    /// An open connection's caller (WebSocket, Socket.IO, API Gateway).
+    Connection(&'a Caller),
+    /// The bearer token of a request of its own (REST, the server API): a
+    /// userToken or a serverToken, as the action needs; `None` if absent.
+    Bearer(Option<&'a str>),
+}
+
+/// Who an operation runs for, once the credentials its action needs are checked.
+pub(crate) enum Principal<'a> {
+    /// getUserToken: nobody yet.
+    Anonymous,
+    /// A verified user, on a connection or on none (REST).
+    User(&'a Caller),
+    /// The backend, by a verified serverToken.
+    Server,
+}
+
+/// One request as a transport read it.
+pub struct Request<'a> {
+    /// The action's wire name.
+    pub action: &'a str,
+    pub payload: Payload<'a>,
+}
+
+/// A request's payload, and the bytes it took on the wire (what the payload
+/// limit is checked against, once, in [`Engine::execute`]).
+pub enum Payload<'a> {
+    /// A body not parsed yet (REST): JSON, and `{}` when empty.
+    Body(&'a [u8]),
+    /// A payload the transport had to parse to find the action (a raw
+    /// WebSocket frame, a Socket.IO event), and the size of what it parsed.
+    Parsed { value: Value, wire_size: usize },
+}
+
+impl Payload<'_> {
+    fn wire_size(&self) -> usize {
+        match self {
+            Self::Body(bytes) => bytes.len(),
+            Self::Parsed { wire_size, .. } => *wire_size,
+        }
+    }
+
+    fn into_value(self) -> Result<Value, EcbError> {
+        match self {
+            Self::Parsed { value, .. } => Ok(value),
+            Self::Body(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                Ok(Value::Object(Default::default()))
+            }
+            Self::Body(bytes) => serde_json::from_slice(bytes)
+                .map_err(|_| EcbError::bad_request("body is not valid JSON")),
+        }
+    }
+}
+
 /// What an operation produced: the result for the caller, and the pushes to
 /// deliver once the caller has it (the author is acked before anyone else is
 /// pushed, per PROTOCOL.md).
@@ -51,22 +109,11 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn failed(error: EcbError) -> Self {
+    /// A refusal: the error, nothing to push.
+    pub fn error(error: EcbError) -> Self {
         Self {
             result: Err(error),
             pushes: Pushes::none(),
-        }
-    }
-}
-
-impl From<Result<(Value, Pushes), EcbError>> for Reply {
-    fn from(outcome: Result<(Value, Pushes), EcbError>) -> Self {
-        match outcome {
-            Ok((value, pushes)) => Self {
-                result: Ok(value),
-                pushes,
-            },
-            Err(error) => Self::failed(error),
         }
     }
 }
@@ -103,20 +150,6 @@ impl Engine {
     /// The configuration the engine runs with.
     pub fn config(&self) -> &EngineConfig {
         &self.config
-    }
-
-    /// Refuses a frame or body over `ECB_MAX_PAYLOAD`.
-    pub fn check_payload_size(&self, len: usize) -> Result<(), EcbError> {
-        if len > self.config.max_payload {
-            return Err(EcbError::new(
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "payload of {len} bytes is over the limit of {} bytes",
-                    self.config.max_payload
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// Opens a connection: verifies the userToken and records the connection
@@ -171,68 +204,102 @@ impl Engine {
         })
     }
 
-    /// A REST caller, from its bearer token.
-    pub fn authenticate(&self, bearer: Option<&str>) -> Result<Caller, EcbError> {
-        let token = bearer.ok_or_else(|| EcbError::unauthorized("missing bearer userToken"))?;
-        Ok(Caller {
-            user: self.tokens.user(token)?,
-            user_token: Arc::from(token),
-            connection: None,
-        })
-    }
-
     /// Closes a connection's books: leaves every channel and tells the threads
     /// where its user is now offline. Idempotent.
     pub async fn disconnect(&self, connection_id: &str) {
         self.rate.forget(connection_id);
-        self.forget_connections(std::slice::from_ref(&connection_id.to_owned()))
+        crate::fanout::forget_connections(self, std::slice::from_ref(&connection_id.to_owned()))
             .await;
     }
 
-    /// Runs one client operation by its wire name.
-    pub async fn execute(&self, caller: Option<&Caller>, action: &str, payload: Value) -> Reply {
-        if let Some(caller) = caller
-            && let Err(error) = self.rate.check(&caller.rate_key())
-        {
-            return Reply::failed(error);
+    /// Runs one request, whatever the transport: checks its size, names
+    /// its action, checks the credentials that action needs (a connection's
+    /// caller, a bearer userToken or serverToken, or none), reads its
+    /// payload and runs the operation.
+    pub async fn execute(&self, credentials: Credentials<'_>, request: Request<'_>) -> Reply {
+        let outcome = self.run(credentials, request).await;
+        match outcome {
+            Ok((action, Err(error))) => {
+                log_failure(action.as_str(), &error);
+                Reply::error(error)
+            }
+            Ok((_, Ok((value, pushes)))) => Reply {
+                result: Ok(value),
+                pushes,
+            },
+            Err(error) => Reply::error(error),
         }
-        let action = match Action::parse(action) {
-            Ok(action) => action,
-            Err(error) => return Reply::failed(error),
+    }
+
+    /// The checks before an operation; the operation's own outcome comes
+    /// back beside its action, for the log.
+    async fn run(
+        &self,
+        credentials: Credentials<'_>,
+        request: Request<'_>,
+    ) -> Result<(Action, ops::Outcome), EcbError> {
+        self.check_payload_size(request.payload.wire_size())?;
+        if let Credentials::Connection(caller) = credentials {
+            self.rate.check(&caller.rate_key())?;
+        }
+        let action = Action::parse(request.action)?;
+        let bearer_caller;
+        let principal = match (action.access(), credentials) {
+            (Access::Anonymous, _) => Principal::Anonymous,
+            (Access::User, Credentials::Connection(caller)) => {
+                self.ensure_fresh(caller)?;
+                Principal::User(caller)
+            }
+            (Access::User, Credentials::Bearer(token)) => {
+                bearer_caller = self.authenticate(token)?;
+                self.rate.check(&bearer_caller.rate_key())?;
+                Principal::User(&bearer_caller)
+            }
+            (Access::Server, Credentials::Bearer(token)) => {
+                let token =
+                    token.ok_or_else(|| EcbError::unauthorized("missing bearer serverToken"))?;
+                self.tokens.server(token)?;
+                Principal::Server
+            }
+            // The server API is not spoken over a client's connection.
+            (Access::Server, Credentials::Connection(_)) => {
+                return Err(EcbError::new(
+                    ErrorCode::UnknownAction,
+                    format!("unknown action `{}`", action.as_str()),
+                ));
+            }
         };
+        let payload = request.payload.into_value()?;
         if !payload.is_object() {
-            return Reply::failed(EcbError::bad_request("payload must be a JSON object"));
+            return Err(EcbError::bad_request("payload must be a JSON object"));
         }
-        if action.is_anonymous() {
-            return ops::get_user_token::run(self, payload).await.into();
-        }
-        let Some(caller) = caller else {
-            return Reply::failed(EcbError::unauthorized("missing userToken"));
-        };
-        if let Err(error) = self.ensure_fresh(caller) {
-            return Reply::failed(error);
-        }
-        let outcome = ops::dispatch(self, caller, action, payload).await;
-        if let Err(error) = &outcome {
-            log_failure(action.as_str(), error);
-        }
-        outcome.into()
+        Ok((
+            action,
+            ops::dispatch(self, &principal, action, payload).await,
+        ))
     }
 
     /// Runs one raw WebSocket frame (PROTOCOL.md transport 2) and returns the
     /// response frame; the caller sends it, then delivers the pushes.
     pub async fn handle_frame(&self, caller: &Caller, text: &str) -> (String, Pushes) {
+        // Refused before parsing, so even an oversized frame's error can be
+        // matched: its requestId is sniffed, not the whole frame parsed.
         if let Err(error) = self.check_payload_size(text.len()) {
             let id = frame::sniff_request_id(text);
             return (frame::response(id.as_ref(), &Err(error)), Pushes::none());
         }
         match frame::parse_request(text) {
-            Ok(request) => {
-                let reply = self
-                    .execute(Some(caller), &request.action, request.payload)
-                    .await;
+            Ok(frame) => {
+                let request = Request {
+                    action: &frame.action,
+                    payload: Payload::Parsed {
+                        value: frame.payload,
+                        wire_size: text.len(),
+                    },
+                };
+                let reply = self.execute(Credentials::Connection(caller), request).await;
                 (
-                    frame::response(request.request_id.as_ref(), &reply.result),
+                    frame::response(frame.request_id.as_ref(), &reply.result),
                     reply.pushes,
                 )
             }
@@ -241,6 +308,30 @@ impl Engine {
                 Pushes::none(),
             ),
         }
+    }
+
+    /// A REST caller, from its bearer token.
+    fn authenticate(&self, bearer: Option<&str>) -> Result<Caller, EcbError> {
+        let token = bearer.ok_or_else(|| EcbError::unauthorized("missing bearer userToken"))?;
+        Ok(Caller {
+            user: self.tokens.user(token)?,
+            user_token: Arc::from(token),
+            connection: None,
+        })
+    }
+
+    /// Refuses a frame or body over `ECB_MAX_PAYLOAD`.
+    fn check_payload_size(&self, len: usize) -> Result<(), EcbError> {
+        if len > self.config.max_payload {
+            return Err(EcbError::new(
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "payload of {len} bytes is over the limit of {} bytes",
+                    self.config.max_payload
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A long-lived connection outlives its token's checks at connect time;

@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::ops::presence_change;
 use crate::ports::{Member, PushError};
-use crate::{Engine, PushEvent};
+use crate::{Engine, PushEvent, presence};
 
 /// One event for a set of members, minus the connection that caused it.
 pub(crate) struct FanOut {
@@ -48,88 +47,90 @@ impl Pushes {
     pub async fn deliver(self, engine: &Engine) -> usize {
         let mut delivered = 0;
         for fan_out in self.0 {
-            delivered += engine
-                .fan_out(&fan_out.members, fan_out.except.as_deref(), &fan_out.event)
-                .await;
+            delivered += fan_out_one(
+                engine,
+                &fan_out.members,
+                fan_out.except.as_deref(),
+                &fan_out.event,
+            )
+            .await;
         }
         delivered
     }
 }
 
-impl Engine {
-    /// Pushes `event` to `members` except `except`; connections found gone are
-    /// forgotten (with their presence) afterwards. Returns deliveries made.
-    pub(crate) async fn fan_out(
-        &self,
-        members: &[Member],
-        except: Option<&str>,
-        event: &PushEvent,
-    ) -> usize {
-        let (delivered, gone) = self.push_all(members, except, event).await;
-        if !gone.is_empty() {
-            self.forget_connections(&gone).await;
-        }
-        delivered
+/// Pushes `event` to `members` except `except`; connections found gone are
+/// forgotten (with their presence) afterwards. Returns deliveries made.
+async fn fan_out_one(
+    engine: &Engine,
+    members: &[Member],
+    except: Option<&str>,
+    event: &PushEvent,
+) -> usize {
+    let (delivered, gone) = push_all(engine, members, except, event).await;
+    if !gone.is_empty() {
+        forget_connections(engine, &gone).await;
     }
+    delivered
+}
 
-    /// Removes connections and announces users who went offline with them.
-    /// Pushes made here do not forget further gone connections: TTL and their
-    /// own disconnects sweep those, and the cleanup cannot recurse.
-    pub(crate) async fn forget_connections(&self, connection_ids: &[String]) {
-        for connection_id in connection_ids {
-            let record = self
-                .store
-                .get_connection(connection_id)
-                .await
-                .ok()
-                .flatten();
-            let threads = match self.store.remove_connection(connection_id).await {
-                Ok(threads) => threads,
-                Err(error) => {
-                    crate::engine::store_failure(&error);
-                    continue;
-                }
+/// Removes connections and announces users who went offline with them.
+/// Pushes made here do not forget further gone connections: TTL and their
+/// own disconnects sweep those, and the cleanup cannot recurse.
+pub(crate) async fn forget_connections(engine: &Engine, connection_ids: &[String]) {
+    for connection_id in connection_ids {
+        let record = engine
+            .store
+            .get_connection(connection_id)
+            .await
+            .ok()
+            .flatten();
+        let threads = match engine.store.remove_connection(connection_id).await {
+            Ok(threads) => threads,
+            Err(error) => {
+                crate::engine::store_failure(&error);
+                continue;
+            }
+        };
+        let Some(record) = record else { continue };
+        tracing::debug!(connection = %connection_id, threads = threads.len(), "connection forgotten");
+        for thread_id in threads {
+            let Ok(members) = engine.store.members(&thread_id).await else {
+                continue;
             };
-            let Some(record) = record else { continue };
-            tracing::debug!(connection = %connection_id, threads = threads.len(), "connection forgotten");
-            for thread_id in threads {
-                let Ok(members) = self.store.members(&thread_id).await else {
-                    continue;
-                };
-                let offline = presence_change(&thread_id, &record.user.user_id, false, &members);
-                if let Some(event) = offline {
-                    self.push_all(&members, None, &event).await;
-                }
+            let offline = presence::change(&thread_id, &record.user.user_id, false, &members);
+            if let Some(event) = offline {
+                push_all(engine, &members, None, &event).await;
             }
         }
     }
+}
 
-    async fn push_all(
-        &self,
-        members: &[Member],
-        except: Option<&str>,
-        event: &PushEvent,
-    ) -> (usize, Vec<String>) {
-        let targets: Vec<Member> = members
-            .iter()
-            .filter(|member| Some(member.connection_id.as_str()) != except)
-            .cloned()
-            .collect();
-        let results = self
-            .pusher
-            .push_each(targets, Arc::new(event.clone()))
-            .await;
-        let mut delivered = 0;
-        let mut gone = Vec::new();
-        for (member, result) in results {
-            match result {
-                Ok(()) => delivered += 1,
-                Err(PushError::Gone) => gone.push(member.connection_id),
-                Err(PushError::Failed(reason)) => {
-                    tracing::warn!(connection = %member.connection_id, %reason, "push failed")
-                }
+async fn push_all(
+    engine: &Engine,
+    members: &[Member],
+    except: Option<&str>,
+    event: &PushEvent,
+) -> (usize, Vec<String>) {
+    let targets: Vec<Member> = members
+        .iter()
+        .filter(|member| Some(member.connection_id.as_str()) != except)
+        .cloned()
+        .collect();
+    let results = engine
+        .pusher
+        .push_each(targets, Arc::new(event.clone()))
+        .await;
+    let mut delivered = 0;
+    let mut gone = Vec::new();
+    for (member, result) in results {
+        match result {
+            Ok(()) => delivered += 1,
+            Err(PushError::Gone) => gone.push(member.connection_id),
+            Err(PushError::Failed(reason)) => {
+                tracing::warn!(connection = %member.connection_id, %reason, "push failed")
             }
         }
-        (delivered, gone)
     }
+    (delivered, gone)
 }

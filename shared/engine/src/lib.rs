@@ -19,12 +19,13 @@ pub mod limits;
 mod ops;
 pub mod paging;
 pub mod ports;
+mod presence;
 pub mod protocol;
 pub mod store;
 pub mod tokens;
 
 pub use config::{ConfigError, EngineConfig, Settings};
-pub use engine::{Caller, Engine, Reply};
+pub use engine::{Caller, Credentials, Engine, Payload, Reply, Request};
 pub use error::{EcbError, ErrorCode};
 pub use fanout::Pushes;
 pub use protocol::action::Action;

@@ -1,14 +1,15 @@
-//! The handlers: read the body within the limit, find the caller, run the
-//! engine, answer with the envelope and the code's status.
+//! The handlers: hand the engine the action, the bearer and the body, and
+//! answer with the envelope and the code's status. What an action needs,
+//! and whether a body is too large or malformed, the engine decides.
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecb_engine::protocol::envelope::{OpResult, envelope};
-use ecb_engine::{EcbError, Reply};
-use serde_json::Value;
+use ecb_engine::{Action, Credentials, EcbError, Reply, Request};
+use serde_json::json;
 
 use crate::RestState;
 
@@ -36,27 +37,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// A request body read as the operation's payload: within the payload limit,
-/// JSON, and `{}` when empty. Refusals are envelopes like every other answer.
-pub struct Payload(Value);
-
-impl FromRequest<RestState> for Payload {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, app: &RestState) -> Result<Self, Self::Rejection> {
-        let body = Bytes::from_request(request, app)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let read = || -> Result<Value, EcbError> {
-            app.engine.check_payload_size(body.len())?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(Value::Object(Default::default()));
-            }
-            serde_json::from_slice(&body)
-                .map_err(|_| EcbError::bad_request("body is not valid JSON"))
-        };
-        read().map(Payload).map_err(|error| respond(&Err(error)))
-    }
+/// Runs one request with the bearer as its credentials: the engine decides
+/// what the action needs (a userToken, a serverToken, or nothing), checks the
+/// body's size and reads it.
+async fn run(app: &RestState, headers: &HeaderMap, action: &str, body: &[u8]) -> Response {
+    let request = Request {
+        action,
+        payload: ecb_engine::Payload::Body(body),
+    };
+    let Reply { result, pushes } = app
+        .engine
+        .execute(Credentials::Bearer(bearer(headers)), request)
+        .await;
+    app.deliver(pushes).await;
+    respond(&result)
 }
 
 /// `POST /v1/{action}`.
@@ -64,31 +58,14 @@ pub async fn operation(
     State(app): State<RestState>,
     Path(action): Path<String>,
     headers: HeaderMap,
-    Payload(payload): Payload,
+    body: Bytes,
 ) -> Response {
-    let anonymous = ecb_engine::Action::parse(&action).map(|a| a.is_anonymous());
-    let caller = match anonymous {
-        Ok(false) => match app.engine.authenticate(bearer(&headers)) {
-            Ok(caller) => Some(caller),
-            Err(error) => return respond(&Err(error)),
-        },
-        // Unknown actions fall through so the engine names them.
-        _ => None,
-    };
-    let Reply { result, pushes } = app.engine.execute(caller.as_ref(), &action, payload).await;
-    app.deliver(pushes).await;
-    respond(&result)
+    run(&app, &headers, &action, &body).await
 }
 
 /// `POST /v1/server/publish`.
-pub async fn publish(
-    State(app): State<RestState>,
-    headers: HeaderMap,
-    Payload(payload): Payload,
-) -> Response {
-    let Reply { result, pushes } = app.engine.server_publish(bearer(&headers), payload).await;
-    app.deliver(pushes).await;
-    respond(&result)
+pub async fn publish(State(app): State<RestState>, headers: HeaderMap, body: Bytes) -> Response {
+    run(&app, &headers, Action::ServerPublish.as_str(), &body).await
 }
 
 /// `GET /v1/server/threads/{threadId}/presence`.
@@ -97,24 +74,17 @@ pub async fn presence(
     Path(thread_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    respond(
-        &app.engine
-            .server_presence(bearer(&headers), &thread_id)
-            .await,
-    )
+    let body = serde_json::to_vec(&json!({ "threadId": thread_id })).unwrap_or_default();
+    run(&app, &headers, Action::ServerPresence.as_str(), &body).await
 }
 
 /// `POST /v1/server/disconnectUser`.
 pub async fn disconnect_user(
     State(app): State<RestState>,
     headers: HeaderMap,
-    Payload(payload): Payload,
+    body: Bytes,
 ) -> Response {
-    respond(
-        &app.engine
-            .server_disconnect_user(bearer(&headers), payload)
-            .await,
-    )
+    run(&app, &headers, Action::ServerDisconnectUser.as_str(), &body).await
 }
 
 /// Anything else: `unknown_action`, in an envelope like every other answer.

@@ -14,7 +14,8 @@ const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 /// Calls `POST {backendUrl}/{operation}` with the headers of PROTOCOL.md.
 pub struct HttpBackend {
     client: reqwest::Client,
-    /// Each operation's URL, indexed by `operation as usize`: parsed once,
+    /// Each operation's URL, indexed by `operation as usize` (the variants
+    /// in declaration order): parsed once,
     /// as parsing per call showed up in profiles of the message path.
     urls: Vec<reqwest::Url>,
     timeout_ms: u128,
@@ -32,7 +33,7 @@ impl HttpBackend {
             .map_err(|e| EcbError::internal(format!("HTTP client: {e}")))?;
         Ok(Self {
             client,
-            urls: BackendOperation::ALL
+            urls: <BackendOperation as strum::VariantArray>::VARIANTS
                 .iter()
                 .map(|operation| {
                     reqwest::Url::parse(&format!("{}/{}", config.backend_url, operation.as_str()))

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Outcome, parse, with_user};
+use super::{Outcome, parse, threads, with_user};
 use crate::ports::{BackendCall, BackendOperation};
 use crate::protocol::models::OutgoingMessage;
 use crate::{Caller, EcbError, Engine};
@@ -41,11 +41,11 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             idempotency_key: message.client_message_id.as_deref(),
         })
         .await?;
-    let created = engine.check_thread_and_messages(answer, None)?;
+    let created = threads::check_thread_and_messages(engine, answer, None)?;
     let thread_id = created.thread.thread_id();
-    let joined = engine.join_channel(caller, thread_id).await?;
-    let messages = engine
-        .message_pushes(thread_id, &created.messages, caller.connection_id())
-        .await?;
+    let joined = threads::join_channel(engine, caller, thread_id).await?;
+    let messages =
+        threads::message_pushes(engine, thread_id, &created.messages, caller.connection_id())
+            .await?;
     Ok((created.answer, joined.then(messages)))
 }

@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use super::{Outcome, ThreadTokenPayload, parse, with_user};
+use super::{Outcome, ThreadTokenPayload, parse, threads, with_user};
 use crate::ports::{BackendCall, BackendOperation};
 use crate::{Caller, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
     let ThreadTokenPayload { thread_token } = parse(&payload)?;
-    let thread = engine.authorize_thread(caller, &thread_token)?;
+    let thread = threads::authorize(engine, caller, &thread_token)?;
     let mut body = with_user(payload, caller);
     body["threadId"] = Value::from(thread.thread_id.clone());
     let answer = engine
@@ -21,7 +21,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             idempotency_key: None,
         })
         .await?;
-    let found = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
-    let joined = engine.join_channel(caller, &thread.thread_id).await?;
+    let found = threads::check_thread_and_messages(engine, answer, Some(&thread.thread_id))?;
+    let joined = threads::join_channel(engine, caller, &thread.thread_id).await?;
     Ok((found.answer, joined))
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use serde::Deserialize;
 
-use super::{Outcome, with_user};
+use super::{Outcome, threads, with_user};
 use crate::fanout::Pushes;
 use crate::paging;
 use crate::ports::{BackendCall, BackendOperation};
@@ -26,7 +26,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let page = paging::from_backend(answer, paging, |item| {
         let thread = Thread::deserialize(item)
             .map_err(|e| EcbError::backend_invalid(format!("backend thread: {e}")))?;
-        engine.check_thread(&thread)
+        threads::check_thread(engine, &thread)
     })?;
     Ok((page, Pushes::none()))
 }

@@ -2,48 +2,67 @@
 //! payload, checks what it must, calls the backend if it has to, checks the
 //! answer, and says what to push.
 
-pub(crate) mod create_thread;
-pub(crate) mod get_contacts;
-pub(crate) mod get_presence;
-pub(crate) mod get_thread;
-pub(crate) mod get_threads;
-pub(crate) mod get_user_token;
-pub(crate) mod leave_thread;
-pub(crate) mod send_message;
-mod server_auth;
-pub(crate) mod server_disconnect_user;
-pub(crate) mod server_presence;
-pub(crate) mod server_publish;
+mod create_thread;
+mod get_contacts;
+mod get_presence;
+mod get_thread;
+mod get_threads;
+mod get_user_token;
+mod leave_thread;
+mod send_message;
+mod server_disconnect_user;
+mod server_presence;
+mod server_publish;
 mod threads;
-
-pub(crate) use threads::presence_change;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::engine::Principal;
 use crate::fanout::Pushes;
 use crate::{Action, Caller, EcbError, Engine};
 
 /// An operation's result and the pushes it owes.
 pub(crate) type Outcome = Result<(Value, Pushes), EcbError>;
 
-/// Routes an authenticated operation to its file.
+/// Routes an operation to its file, with the principal its access checked.
 pub(crate) async fn dispatch(
     engine: &Engine,
-    caller: &Caller,
+    principal: &Principal<'_>,
     action: Action,
     payload: Value,
 ) -> Outcome {
-    match action {
-        Action::GetUserToken => get_user_token::run(engine, payload).await,
-        Action::GetContacts => get_contacts::run(engine, caller, payload).await,
-        Action::GetThreads => get_threads::run(engine, caller, payload).await,
-        Action::CreateThread => create_thread::run(engine, caller, payload).await,
-        Action::GetThread => get_thread::run(engine, caller, payload).await,
-        Action::SendMessage => send_message::run(engine, caller, payload).await,
-        Action::LeaveThread => leave_thread::run(engine, caller, payload).await,
-        Action::GetPresence => get_presence::run(engine, caller, payload).await,
+    match (principal, action) {
+        (_, Action::GetUserToken) => get_user_token::run(engine, payload).await,
+        (Principal::User(caller), action) => {
+            let caller = *caller;
+            match action {
+                Action::GetContacts => get_contacts::run(engine, caller, payload).await,
+                Action::GetThreads => get_threads::run(engine, caller, payload).await,
+                Action::CreateThread => create_thread::run(engine, caller, payload).await,
+                Action::GetThread => get_thread::run(engine, caller, payload).await,
+                Action::SendMessage => send_message::run(engine, caller, payload).await,
+                Action::LeaveThread => leave_thread::run(engine, caller, payload).await,
+                Action::GetPresence => get_presence::run(engine, caller, payload).await,
+                _ => Err(misrouted(action)),
+            }
+        }
+        (Principal::Server, Action::ServerPublish) => server_publish::run(engine, payload).await,
+        (Principal::Server, Action::ServerPresence) => server_presence::run(engine, payload).await,
+        (Principal::Server, Action::ServerDisconnectUser) => {
+            server_disconnect_user::run(engine, payload).await
+        }
+        (_, action) => Err(misrouted(action)),
     }
+}
+
+/// An action that reached dispatch with the wrong principal: a bug in
+/// [`Engine::execute`]'s access check, never the client's doing.
+fn misrouted(action: Action) -> EcbError {
+    EcbError::internal(format!(
+        "{} reached dispatch with the wrong principal",
+        action.as_str()
+    ))
 }
 
 /// The payload of the operations that name a thread by its token alone.

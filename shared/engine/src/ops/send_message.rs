@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Outcome, parse, to_value, with_user};
+use super::{Outcome, parse, threads, to_value, with_user};
 use crate::engine::store_failure;
 use crate::fanout::Pushes;
 use crate::ports::{BackendCall, BackendOperation};
@@ -24,7 +24,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
         thread_token,
         message,
     } = parse(&payload)?;
-    let thread = engine.authorize_thread(caller, &thread_token)?;
+    let thread = threads::authorize(engine, caller, &thread_token)?;
     message.validate()?;
     if message.is_typing() {
         let members = engine
@@ -53,18 +53,18 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             idempotency_key: message.client_message_id.as_deref(),
         })
         .await?;
-    let stored = engine.check_thread_and_messages(answer, Some(&thread.thread_id))?;
+    let stored = threads::check_thread_and_messages(engine, answer, Some(&thread.thread_id))?;
     let Some(ack) = stored.messages.into_iter().next() else {
         return Err(EcbError::backend_invalid(
             "backend addThreadMessage returned no message",
         ));
     };
-    let pushes = engine
-        .message_pushes(
-            &thread.thread_id,
-            std::slice::from_ref(&ack),
-            caller.connection_id(),
-        )
-        .await?;
+    let pushes = threads::message_pushes(
+        engine,
+        &thread.thread_id,
+        std::slice::from_ref(&ack),
+        caller.connection_id(),
+    )
+    .await?;
     Ok((to_value(&ack)?, pushes))
 }

@@ -4,10 +4,10 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::parse;
+use super::{Outcome, parse, threads};
 use crate::fanout::Pushes;
 use crate::protocol::models::ThreadMessage;
-use crate::{EcbError, Engine, Reply};
+use crate::{EcbError, Engine};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,34 +16,18 @@ struct Payload {
     message: ThreadMessage,
 }
 
-impl Engine {
-    /// `POST /v1/server/publish`: pushes `message` to the thread's channel and
-    /// answers `{delivered}`, the number of connections reached.
-    pub async fn server_publish(&self, server_token: Option<&str>, payload: Value) -> Reply {
-        let outcome = async {
-            self.authorize_server(server_token)?;
-            let Payload { thread_id, message } = parse(&payload)?;
-            if message.thread_id().is_some_and(|named| named != thread_id) {
-                return Err(EcbError::bad_request(
-                    "message.threadId must equal threadId",
-                ));
-            }
-            let pushes = self
-                .message_pushes(&thread_id, std::slice::from_ref(&message), None)
-                .await?;
-            Ok::<_, EcbError>(pushes)
-        }
-        .await;
-        match outcome {
-            // The backend wants the count, so this push is delivered before the reply.
-            Ok(pushes) => Reply {
-                result: Ok(json!({ "delivered": pushes.deliver(self).await })),
-                pushes: Pushes::none(),
-            },
-            Err(error) => Reply {
-                result: Err(error),
-                pushes: Pushes::none(),
-            },
-        }
+/// `POST /v1/server/publish`: pushes `message` to the thread's channel and
+/// answers `{delivered}`, the number of connections reached.
+pub(crate) async fn run(engine: &Engine, payload: Value) -> Outcome {
+    let Payload { thread_id, message } = parse(&payload)?;
+    if message.thread_id().is_some_and(|named| named != thread_id) {
+        return Err(EcbError::bad_request(
+            "message.threadId must equal threadId",
+        ));
     }
+    let pushes =
+        threads::message_pushes(engine, &thread_id, std::slice::from_ref(&message), None).await?;
+    // The backend wants the count, so this push is delivered before the reply.
+    let delivered = pushes.deliver(engine).await;
+    Ok((json!({ "delivered": delivered }), Pushes::none()))
 }

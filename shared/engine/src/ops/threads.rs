@@ -5,29 +5,9 @@ use serde_json::Value;
 
 use crate::engine::store_failure;
 use crate::fanout::Pushes;
-use crate::ports::Member;
 use crate::protocol::models::{Thread, ThreadAndMessages, ThreadMessage};
 use crate::tokens::ThreadClaims;
-use crate::{Caller, EcbError, Engine, PushEvent};
-
-/// The presence event for a user's connection joining (`online`) or leaving
-/// a channel whose other members are `others`; none while another connection
-/// of the same user is among them (presence counts users, not connections).
-pub(crate) fn presence_change(
-    thread_id: &str,
-    user_id: &str,
-    online: bool,
-    others: &[Member],
-) -> Option<PushEvent> {
-    if others.iter().any(|m| m.user_id == user_id) {
-        return None;
-    }
-    Some(PushEvent::Presence {
-        thread_id: thread_id.to_owned(),
-        user_id: user_id.to_owned(),
-        online,
-    })
-}
+use crate::{Caller, EcbError, Engine, PushEvent, presence};
 
 /// A message that names its thread must name the one it came with.
 pub(crate) fn check_messages_belong(
@@ -46,138 +26,129 @@ pub(crate) fn check_messages_belong(
     }
 }
 
-/// [`presence_change`] as pushes to the channel's other members.
-fn presence_pushes(thread_id: &str, user_id: &str, online: bool, others: Vec<Member>) -> Pushes {
-    match presence_change(thread_id, user_id, online, &others) {
-        Some(event) => Pushes::one(others, None, event),
-        None => Pushes::none(),
+/// Verifies a threadToken and, while `blockNonMembers` is on, that the
+/// caller is among its members. Runs before any backend call.
+pub(crate) fn authorize(
+    engine: &Engine,
+    caller: &Caller,
+    thread_token: &str,
+) -> Result<ThreadClaims, EcbError> {
+    let claims = engine.tokens.thread(thread_token)?;
+    if engine.config.block_non_members && !claims.member_ids.contains(&caller.user.user_id) {
+        return Err(EcbError::forbidden("you are not a member of this thread"));
     }
+    Ok(claims)
 }
 
-impl Engine {
-    /// Verifies a threadToken and, while `blockNonMembers` is on, that the
-    /// caller is among its members. Runs before any backend call.
-    pub(crate) fn authorize_thread(
-        &self,
-        caller: &Caller,
-        thread_token: &str,
-    ) -> Result<ThreadClaims, EcbError> {
-        let claims = self.tokens.thread(thread_token)?;
-        if self.config.block_non_members && !claims.member_ids.contains(&caller.user.user_id) {
-            return Err(EcbError::forbidden("you are not a member of this thread"));
-        }
-        Ok(claims)
+/// A thread from the backend must carry a threadToken that verifies and
+/// names the same thread.
+pub(crate) fn check_thread(engine: &Engine, thread: &Thread) -> Result<(), EcbError> {
+    let claims = engine.tokens.thread(thread.thread_token()).map_err(|e| {
+        EcbError::backend_invalid(format!("backend thread's threadToken: {}", e.message))
+    })?;
+    if claims.thread_id != thread.thread_id() {
+        return Err(EcbError::backend_invalid(
+            "backend thread's threadToken names another thread",
+        ));
     }
+    Ok(())
+}
 
-    /// A thread from the backend must carry a threadToken that verifies and
-    /// names the same thread.
-    pub(crate) fn check_thread(&self, thread: &Thread) -> Result<(), EcbError> {
-        let claims = self.tokens.thread(thread.thread_token()).map_err(|e| {
-            EcbError::backend_invalid(format!("backend thread's threadToken: {}", e.message))
-        })?;
-        if claims.thread_id != thread.thread_id() {
-            return Err(EcbError::backend_invalid(
-                "backend thread's threadToken names another thread",
-            ));
-        }
-        Ok(())
+/// Reads and checks a threadAndMessages answer; `expected` is the thread
+/// the caller asked about, when it named one.
+pub(crate) fn check_thread_and_messages(
+    engine: &Engine,
+    answer: Value,
+    expected: Option<&str>,
+) -> Result<ThreadAndMessages, EcbError> {
+    let found = ThreadAndMessages::from_answer(answer)
+        .map_err(|e| EcbError::backend_invalid(format!("backend threadAndMessages: {e}")))?;
+    check_thread(engine, &found.thread)?;
+    let thread_id = found.thread.thread_id();
+    if expected.is_some_and(|expected| expected != thread_id) {
+        return Err(EcbError::backend_invalid(
+            "backend answered about another thread",
+        ));
     }
+    check_messages_belong(&found.messages, thread_id)?;
+    Ok(found)
+}
 
-    /// Reads and checks a threadAndMessages answer; `expected` is the thread
-    /// the caller asked about, when it named one.
-    pub(crate) fn check_thread_and_messages(
-        &self,
-        answer: Value,
-        expected: Option<&str>,
-    ) -> Result<ThreadAndMessages, EcbError> {
-        let found = ThreadAndMessages::from_answer(answer)
-            .map_err(|e| EcbError::backend_invalid(format!("backend threadAndMessages: {e}")))?;
-        self.check_thread(&found.thread)?;
-        let thread_id = found.thread.thread_id();
-        if expected.is_some_and(|expected| expected != thread_id) {
-            return Err(EcbError::backend_invalid(
-                "backend answered about another thread",
-            ));
-        }
-        check_messages_belong(&found.messages, thread_id)?;
-        Ok(found)
+/// Adds the caller's connection to a thread's channel; announces the user
+/// to the channel if this is their first connection in it.
+pub(crate) async fn join_channel(
+    engine: &Engine,
+    caller: &Caller,
+    thread_id: &str,
+) -> Result<Pushes, EcbError> {
+    let Some(me) = &caller.connection else {
+        return Ok(Pushes::none());
+    };
+    let members = engine
+        .store
+        .members(thread_id)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    if members.iter().any(|m| m.connection_id == me.connection_id) {
+        return Ok(Pushes::none());
     }
+    engine
+        .store
+        .join(thread_id, me)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    Ok(presence::pushes(thread_id, &me.user_id, true, members))
+}
 
-    /// Adds the caller's connection to a thread's channel; announces the user
-    /// to the channel if this is their first connection in it.
-    pub(crate) async fn join_channel(
-        &self,
-        caller: &Caller,
-        thread_id: &str,
-    ) -> Result<Pushes, EcbError> {
-        let Some(me) = &caller.connection else {
-            return Ok(Pushes::none());
-        };
-        let members = self
-            .store
-            .members(thread_id)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        if members.iter().any(|m| m.connection_id == me.connection_id) {
-            return Ok(Pushes::none());
-        }
-        self.store
-            .join(thread_id, me)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        Ok(presence_pushes(thread_id, &me.user_id, true, members))
+/// Removes the caller's connection from a channel; announces the user as
+/// offline there if it was their last connection in it.
+pub(crate) async fn leave_channel(
+    engine: &Engine,
+    caller: &Caller,
+    thread_id: &str,
+) -> Result<Pushes, EcbError> {
+    let Some(me) = &caller.connection else {
+        return Ok(Pushes::none());
+    };
+    let left = engine
+        .store
+        .leave(thread_id, &me.connection_id)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    if !left {
+        return Ok(Pushes::none());
     }
+    let members = engine
+        .store
+        .members(thread_id)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    Ok(presence::pushes(thread_id, &me.user_id, false, members))
+}
 
-    /// Removes the caller's connection from a channel; announces the user as
-    /// offline there if it was their last connection in it.
-    pub(crate) async fn leave_channel(
-        &self,
-        caller: &Caller,
-        thread_id: &str,
-    ) -> Result<Pushes, EcbError> {
-        let Some(me) = &caller.connection else {
-            return Ok(Pushes::none());
-        };
-        let left = self
-            .store
-            .leave(thread_id, &me.connection_id)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        if !left {
-            return Ok(Pushes::none());
-        }
-        let members = self
-            .store
-            .members(thread_id)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        Ok(presence_pushes(thread_id, &me.user_id, false, members))
+/// Pushes stored messages to a channel, skipping the connection that sent them.
+pub(crate) async fn message_pushes(
+    engine: &Engine,
+    thread_id: &str,
+    messages: &[ThreadMessage],
+    except: Option<&str>,
+) -> Result<Pushes, EcbError> {
+    if messages.is_empty() {
+        return Ok(Pushes::none());
     }
-
-    /// Pushes stored messages to a channel, skipping the connection that sent them.
-    pub(crate) async fn message_pushes(
-        &self,
-        thread_id: &str,
-        messages: &[ThreadMessage],
-        except: Option<&str>,
-    ) -> Result<Pushes, EcbError> {
-        if messages.is_empty() {
-            return Ok(Pushes::none());
-        }
-        let members = self
-            .store
-            .members(thread_id)
-            .await
-            .map_err(|e| store_failure(&e))?;
-        Ok(messages.iter().fold(Pushes::none(), |pushes, message| {
-            pushes.then(Pushes::one(
-                members.clone(),
-                except,
-                PushEvent::Message {
-                    thread_id: thread_id.to_owned(),
-                    message: message.clone(),
-                },
-            ))
-        }))
-    }
+    let members = engine
+        .store
+        .members(thread_id)
+        .await
+        .map_err(|e| store_failure(&e))?;
+    Ok(messages.iter().fold(Pushes::none(), |pushes, message| {
+        pushes.then(Pushes::one(
+            members.clone(),
+            except,
+            PushEvent::Message {
+                thread_id: thread_id.to_owned(),
+                message: message.clone(),
+            },
+        ))
+    }))
 }

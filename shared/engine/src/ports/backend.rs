@@ -5,8 +5,10 @@ use serde_json::Value;
 
 use crate::EcbError;
 
-/// The backend API's operations (PROTOCOL.md, "Backend API").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The backend API's operations (PROTOCOL.md, "Backend API"), named as
+/// the path segment under the backend URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "camelCase")]
 pub enum BackendOperation {
     GetUserToken,
     GetContacts,
@@ -17,26 +19,9 @@ pub enum BackendOperation {
 }
 
 impl BackendOperation {
-    /// Every operation, in declaration order (`op as usize` indexes it).
-    pub const ALL: [Self; 6] = [
-        Self::GetUserToken,
-        Self::GetContacts,
-        Self::GetThreads,
-        Self::CreateThread,
-        Self::GetThread,
-        Self::AddThreadMessage,
-    ];
-
-    /// The path segment under the backend URL.
+    /// The path segment under the backend URL (`addThreadMessage`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::GetUserToken => "getUserToken",
-            Self::GetContacts => "getContacts",
-            Self::GetThreads => "getThreads",
-            Self::CreateThread => "createThread",
-            Self::GetThread => "getThread",
-            Self::AddThreadMessage => "addThreadMessage",
-        }
+        self.into()
     }
 }
 

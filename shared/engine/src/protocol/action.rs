@@ -1,10 +1,23 @@
-//! The operations a client may ask for, by their wire names.
+//! The operations ECB runs, by their wire names, and who may ask for each.
 
-use crate::EcbError;
+use crate::{EcbError, ErrorCode};
 
-/// A client operation of PROTOCOL.md. Parsing the name is the single place an
-/// unknown action is recognised, whatever the transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An operation of PROTOCOL.md: the client operations by their wire names,
+/// and the server API's (named by their REST routes, never sent by clients).
+/// Parsing a name is the single place an unknown action is recognised,
+/// whatever the transport.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "camelCase")]
 pub enum Action {
     GetUserToken,
     GetContacts,
@@ -14,54 +27,74 @@ pub enum Action {
     SendMessage,
     LeaveThread,
     GetPresence,
+    /// `POST /v1/server/publish`.
+    #[strum(serialize = "server/publish")]
+    ServerPublish,
+    /// `GET /v1/server/threads/{threadId}/presence`.
+    #[strum(serialize = "server/presence")]
+    ServerPresence,
+    /// `POST /v1/server/disconnectUser`.
+    #[strum(serialize = "server/disconnectUser")]
+    ServerDisconnectUser,
+}
+
+/// What an action needs to be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Nothing: it is how a client gets a userToken.
+    Anonymous,
+    /// A userToken: a connection's, or a REST bearer.
+    User,
+    /// A serverToken, as the bearer of a request of its own.
+    Server,
 }
 
 impl Action {
-    /// Every action, for listings and tests.
-    pub const ALL: [Action; 8] = [
-        Self::GetUserToken,
-        Self::GetContacts,
-        Self::GetThreads,
-        Self::CreateThread,
-        Self::GetThread,
-        Self::SendMessage,
-        Self::LeaveThread,
-        Self::GetPresence,
-    ];
-
-    /// The wire name.
+    /// The wire name (`sendMessage`, `server/publish`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::GetUserToken => "getUserToken",
-            Self::GetContacts => "getContacts",
-            Self::GetThreads => "getThreads",
-            Self::CreateThread => "createThread",
-            Self::GetThread => "getThread",
-            Self::SendMessage => "sendMessage",
-            Self::LeaveThread => "leaveThread",
-            Self::GetPresence => "getPresence",
-        }
+        self.into()
     }
 
     /// Looks a wire name up; anything else is `unknown_action`.
     pub fn parse(name: &str) -> Result<Self, EcbError> {
-        Self::ALL
-            .into_iter()
-            .find(|action| action.as_str() == name)
-            .ok_or_else(|| {
-                EcbError::new(
-                    crate::ErrorCode::UnknownAction,
-                    format!("unknown action `{}`", truncate(name, 64)),
-                )
-            })
+        name.parse().map_err(|_| {
+            let shown: String = name.chars().take(64).collect();
+            EcbError::new(
+                ErrorCode::UnknownAction,
+                format!("unknown action `{shown}`"),
+            )
+        })
     }
 
-    /// Whether the action runs without a userToken (it is how one gets one).
-    pub fn is_anonymous(self) -> bool {
-        self == Self::GetUserToken
+    /// Who may ask for it.
+    pub fn access(self) -> Access {
+        match self {
+            Self::GetUserToken => Access::Anonymous,
+            Self::ServerPublish | Self::ServerPresence | Self::ServerDisconnectUser => {
+                Access::Server
+            }
+            _ => Access::User,
+        }
     }
 }
 
-fn truncate(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).collect()
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for action in Action::VARIANTS {
+            assert_eq!(Action::parse(action.as_str()).unwrap(), *action);
+        }
+        assert_eq!(Action::SendMessage.as_str(), "sendMessage");
+        assert_eq!(Action::ServerPublish.as_str(), "server/publish");
+        assert_eq!(
+            Action::parse("fly").unwrap_err().code,
+            ErrorCode::UnknownAction
+        );
+        assert!(Action::parse("SendMessage").is_err(), "names are exact");
+    }
 }
