@@ -11,4 +11,7 @@ if [ ! -f clients/js/dist/ecb-client.js ]; then
         echo "run.sh: npm not found; ECB runs, but the chat page needs clients/js built" >&2
     fi
 fi
-exec cargo run --quiet -- demo "$@"
+# The same build as ./test.sh's (`--workspace --bins`, one feature set), so
+# running after testing starts at once instead of compiling again.
+cargo build --workspace --bins --quiet
+exec target/debug/ecb demo "$@"
