@@ -6,7 +6,6 @@ import { generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,6 +17,11 @@ export const ROOT = path.resolve(PACKAGE, "../..");
 export const ECB = process.env.ECB_BIN ?? path.join(ROOT, "target/debug/ecb");
 export const PATIENCE = 5000;
 export { sleep };
+// Shared with the other Node suites rather than copied.
+import { nextEvent, waitFor } from "../../js/test/support.mjs";
+import { freePort } from "../../../tests/node/support.mjs";
+
+export { freePort, nextEvent, waitFor };
 
 /** A fresh RSA key pair: `{kid, privateKey, publicKey}` as PEM. */
 export function keyPair(kid) {
@@ -42,17 +46,6 @@ export function writeKeyFiles(dir, keys) {
     writeFileSync(file, publicKey);
     return file;
   });
-}
-
-/** A free loopback port (bound, read, released). */
-export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 /** Serves a node:http listener on a free loopback port: `{url, close}`. */
@@ -125,33 +118,6 @@ export async function post(url, body, headers = {}) {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: text });
   const answer = await response.text();
   return { status: response.status, body: answer ? JSON.parse(answer) : undefined, headers: response.headers };
-}
-
-/** The next `event` of an ecb-client whose body passes `filter`. */
-export function nextEvent(client, event, filter = () => true, ms = PATIENCE) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no ${event} within ${ms} ms`));
-    }, ms);
-    const off = client.on(event, (body) => {
-      if (!filter(body)) return;
-      clearTimeout(timer);
-      off();
-      resolve(body);
-    });
-  });
-}
-
-/** Resolves when `check()` is truthy; rejects after `ms`. */
-export async function waitFor(check, ms = PATIENCE, what = "condition") {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** The claims of a JWT, unverified (for assertions). */

@@ -103,7 +103,7 @@ export function collect(client, event) {
 export async function waitFor(check, ms = PATIENCE, what = "condition") {
   const deadline = Date.now() + ms;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);

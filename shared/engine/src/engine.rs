@@ -152,6 +152,15 @@ impl Engine {
         &self.config
     }
 
+    /// The connections in a thread's channel: the store's answer, with a
+    /// store failure reported as every operation reports it.
+    pub(crate) async fn channel(&self, thread_id: &str) -> Result<Vec<Member>, EcbError> {
+        self.store
+            .members(thread_id)
+            .await
+            .map_err(|e| store_failure(&e))
+    }
+
     /// Opens a connection: verifies the userToken and records the connection
     /// with the endpoint its pushes go to.
     pub async fn connect(

@@ -6,7 +6,6 @@
 
 use serde_json::{Value, json};
 
-use crate::engine::store_failure;
 use crate::fanout::Pushes;
 use crate::ports::Member;
 use crate::{EcbError, Engine, PushEvent};
@@ -40,11 +39,7 @@ pub(crate) fn pushes(thread_id: &str, user_id: &str, online: bool, others: Vec<M
 
 /// `{threadId, userIds}`: the distinct users online in a channel, sorted.
 pub(crate) async fn online(engine: &Engine, thread_id: &str) -> Result<Value, EcbError> {
-    let members = engine
-        .store
-        .members(thread_id)
-        .await
-        .map_err(|e| store_failure(&e))?;
+    let members = engine.channel(thread_id).await?;
     let mut user_ids: Vec<String> = members.into_iter().map(|m| m.user_id).collect();
     user_ids.sort();
     user_ids.dedup();

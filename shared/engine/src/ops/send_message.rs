@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Outcome, parse, threads, to_value, with_user};
-use crate::engine::store_failure;
 use crate::fanout::Pushes;
 use crate::ports::{BackendCall, BackendOperation};
 use crate::protocol::models::OutgoingMessage;
@@ -27,11 +26,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let thread = threads::authorize(engine, caller, &thread_token)?;
     message.validate()?;
     if message.is_typing() {
-        let members = engine
-            .store
-            .members(&thread.thread_id)
-            .await
-            .map_err(|e| store_failure(&e))?;
+        let members = engine.channel(&thread.thread_id).await?;
         let event = PushEvent::Typing {
             thread_id: thread.thread_id,
             user_id: caller.user.user_id.clone(),

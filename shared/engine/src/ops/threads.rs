@@ -84,11 +84,7 @@ pub(crate) async fn join_channel(
     let Some(me) = &caller.connection else {
         return Ok(Pushes::none());
     };
-    let members = engine
-        .store
-        .members(thread_id)
-        .await
-        .map_err(|e| store_failure(&e))?;
+    let members = engine.channel(thread_id).await?;
     if members.iter().any(|m| m.connection_id == me.connection_id) {
         return Ok(Pushes::none());
     }
@@ -118,11 +114,7 @@ pub(crate) async fn leave_channel(
     if !left {
         return Ok(Pushes::none());
     }
-    let members = engine
-        .store
-        .members(thread_id)
-        .await
-        .map_err(|e| store_failure(&e))?;
+    let members = engine.channel(thread_id).await?;
     Ok(presence::pushes(thread_id, &me.user_id, false, members))
 }
 
@@ -136,11 +128,7 @@ pub(crate) async fn message_pushes(
     if messages.is_empty() {
         return Ok(Pushes::none());
     }
-    let members = engine
-        .store
-        .members(thread_id)
-        .await
-        .map_err(|e| store_failure(&e))?;
+    let members = engine.channel(thread_id).await?;
     Ok(messages.iter().fold(Pushes::none(), |pushes, message| {
         pushes.then(Pushes::one(
             members.clone(),
