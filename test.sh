@@ -24,10 +24,12 @@ npm_ci tests/browser
 # ecb-backend links ecb-client (file:../js), so it installs after clients/js.
 npm_ci clients/backend
 (cd clients/backend && npm run --silent build)
-# cargo-lambda (the Lambda runtime emulator) and cfn-lint, in a venv of our own.
+# cargo-lambda (the Lambda runtime emulator), cfn-lint and python-socketio
+# (a second stock Socket.IO client), in a venv of our own.
 venv="$root/.tools/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-[ -x "$venv/bin/cargo-lambda" ] && [ -x "$venv/bin/cfn-lint" ] || "$venv/bin/pip" install -q cargo-lambda cfn-lint
+[ -x "$venv/bin/cargo-lambda" ] && [ -x "$venv/bin/cfn-lint" ] && "$venv/bin/python" -c 'import socketio, websocket' 2>/dev/null ||
+    "$venv/bin/pip" install -q cargo-lambda cfn-lint 'python-socketio[client]==5.*'
 export PATH="$venv/bin:$PATH"
 
 echo "== SAM template"
@@ -44,7 +46,7 @@ cargo build --workspace --bins -q
 (cd functions && cargo build --bins -q)
 cargo test --workspace
 
-echo "== Node: stock socket.io-client and ws against the real ecb binary"
+echo "== Node: stock socket.io-client, python-socketio and ws against the real ecb binary and the serverless stack"
 (cd tests/node && ECB_BIN="$root/target/debug/ecb" node --test --test-concurrency=1 --test-reporter=spec)
 
 echo "== ecb-client (TypeScript) against the real ecb binary, both transports"

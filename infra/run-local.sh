@@ -4,7 +4,9 @@
 # with the demo backend behind them. Ctrl-C stops everything.
 #
 # Point the functions at your own backend or table by exporting ECB_* before
-# running it (see the README's configuration table).
+# running it (see the README's configuration table). Arguments go to
+# `ecb gateway` (e.g. --idle-timeout-ms 5000 --schedule-every-ms 1000 for a
+# quick look at Socket.IO's heartbeat; `ecb gateway --help` lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,15 +38,19 @@ export ECB_PUBLIC_KEY_FILE=${ECB_PUBLIC_KEY_FILE:-$root/demo/backend/keys/public
 export ECB_TABLE=${ECB_TABLE:-ecb}
 export ECB_DYNAMODB_ENDPOINT=${ECB_DYNAMODB_ENDPOINT:-http://127.0.0.1:$dynamo_port}
 export ECB_MANAGEMENT_ENDPOINT=${ECB_MANAGEMENT_ENDPOINT:-http://$gateway}
+# Asynchronous invocations (a Socket.IO client's open packet) go through the
+# gateway, which queues them the way Lambda does.
+export ECB_LAMBDA_ENDPOINT=${ECB_LAMBDA_ENDPOINT:-http://$gateway}
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-local} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-local}
 export AWS_REGION=${AWS_REGION:-us-east-1}
 (cd functions && run cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$invoke_port")
-run target/debug/ecb gateway --listen "$gateway" --invoke-url "http://127.0.0.1:$invoke_port"
+run target/debug/ecb gateway --listen "$gateway" --invoke-url "http://127.0.0.1:$invoke_port" "$@"
 
 cat >&2 <<MSG
 
 ECB on Lambda (locally):
   WebSocket  ws://$gateway/local?token=<userToken>
+  Socket.IO  io("http://$gateway", { path: "/local", transports: ["websocket"], auth: { token } })
   REST       http://$gateway/v1/{action}
   userTokens curl -s -X POST http://$gateway/v1/getUserToken -d '{"accessToken":"alice"}'
 MSG

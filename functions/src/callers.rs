@@ -1,5 +1,6 @@
 //! The callers a warm instance has already looked up. A connection's record
-//! is written once, at `$connect`, and never changes, and API Gateway routes
+//! is written once, when it opens (a Socket.IO connection's at its CONNECT,
+//! which an instance remembers as it writes it), and never changes; API Gateway routes
 //! no frame of a connection after its `$disconnect`; so a frame from a
 //! connection this instance has seen needs no read of the table. That saves
 //! the strongly consistent GetItem (1 RRU) of every message but a
@@ -27,12 +28,25 @@ impl Callers {
             return Ok(caller.clone());
         }
         let caller = engine.resume(connection_id).await?;
+        self.remember(caller.clone());
+        Ok(caller)
+    }
+
+    /// Remembers a caller this instance has just opened.
+    pub fn remember(&self, caller: Caller) {
+        let Some(connection_id) = caller.connection_id().map(str::to_owned) else {
+            return;
+        };
         let mut known = self.known();
         if known.len() >= CAPACITY {
             known.clear();
         }
-        known.insert(connection_id.to_owned(), caller.clone());
-        Ok(caller)
+        known.insert(connection_id, caller);
+    }
+
+    /// Forgets a connection that closed or left.
+    pub fn forget(&self, connection_id: &str) {
+        self.known().remove(connection_id);
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, Caller>> {

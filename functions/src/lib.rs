@@ -1,9 +1,11 @@
-//! What the four Lambda functions share: configuration from the environment
+//! What the five Lambda functions share: configuration from the environment
 //! (PROTOCOL.md's variables), the engine on the DynamoDB Store and the
-//! Management API Pusher, and the API Gateway event helpers. Each binary in
-//! `src/bin/` is one thin handler on top.
+//! Management API Pusher, Socket.IO's sessions on API Gateway, and the API
+//! Gateway event helpers. Each binary in `src/bin/` is one thin handler on top.
 
 mod callers;
+pub mod settings;
+pub mod socketio;
 
 use std::sync::Arc;
 
@@ -12,21 +14,34 @@ use aws_lambda_events::apigw::{
     ApiGatewayWebsocketProxyRequestContext,
 };
 use aws_lambda_events::encodings::Body;
-use ecb_aws::{DynamoStore, ManagementPusher};
+use ecb_aws::{AsyncInvoker, DynamoStore, ManagementPusher};
 use ecb_engine::backend::HttpBackend;
 use ecb_engine::ports::Member;
+use ecb_engine::protocol::wire::Wire;
 use ecb_engine::{ConfigError, Engine, Settings};
 
 pub use callers::Callers;
 pub use lambda_runtime::Error;
+pub use settings::SocketIoSettings;
 
 /// The engine and the pusher one warm Lambda instance keeps between invocations.
 pub struct Function {
     pub engine: Arc<Engine>,
     pub pusher: Arc<ManagementPusher>,
+    /// The engine's store, for what only the Lambda deployment keeps there
+    /// (Socket.IO's Engine.IO sessions).
+    pub store: Arc<DynamoStore>,
     /// The callers of connections this instance has served.
     pub callers: Callers,
+    pub socket_io: SocketIo,
     management_endpoint: Option<String>,
+}
+
+/// Socket.IO on API Gateway: its settings and the queue of open packets.
+pub struct SocketIo {
+    pub settings: SocketIoSettings,
+    /// Asynchronous invocations of the `engineio` function.
+    pub opener: AsyncInvoker,
 }
 
 /// Logs as plain lines for CloudWatch (no colours), level from `RUST_LOG`.
@@ -52,22 +67,33 @@ impl Function {
             .as_deref()
             .ok_or(ConfigError::Missing("ECB_TABLE"))?;
         let local = settings.dynamodb_endpoint.as_deref();
-        let store = DynamoStore::connect(table, local).await;
+        let store = Arc::new(DynamoStore::connect(table, local).await);
         if local.is_some() {
             // A local stand-in starts empty; on AWS the SAM template made the table.
             store.ensure_table().await?;
         }
+        let socket_io_settings = SocketIoSettings::from_env()?;
+        let opener = AsyncInvoker::new(
+            &socket_io_settings.engineio_function,
+            socket_io_settings.lambda_endpoint.as_deref(),
+        )
+        .await;
         let pusher = Arc::new(ManagementPusher::new(settings.management_endpoint.clone()).await);
         let backend = HttpBackend::new(&config)?;
         Ok(Self {
             engine: Arc::new(Engine::new(
                 config,
-                Arc::new(store),
+                store.clone(),
                 pusher.clone(),
                 Arc::new(backend),
             )),
             pusher,
+            store,
             callers: Callers::default(),
+            socket_io: SocketIo {
+                settings: socket_io_settings,
+                opener,
+            },
             management_endpoint: settings.management_endpoint,
         })
     }
@@ -84,12 +110,14 @@ impl Function {
         })
     }
 
-    /// The connection an event is about, as a channel member (user unknown).
+    /// The connection an event is about, as a channel member (user unknown;
+    /// what is posted to it is framed by the poster).
     pub fn member(&self, request: &ApiGatewayWebsocketProxyRequest) -> Member {
         Member {
             connection_id: connection_id(request).to_owned(),
             user_id: String::new(),
             endpoint: self.endpoint(&request.request_context),
+            wire: Wire::Ecb,
         }
     }
 }

@@ -18,6 +18,7 @@ fn record(id: &str, user: &str) -> ConnectionRecord {
         token_expires_at: 4_000_000_000,
         endpoint: "https://api.example/prod".into(),
         connected_at: ecb_engine::unix_now(),
+        wire: Default::default(),
     }
 }
 

@@ -12,5 +12,6 @@ mod operations;
 mod pass_through;
 mod server_api;
 mod serverless;
+mod serverless_socketio;
 mod shared_table;
 mod socketio_protocol;

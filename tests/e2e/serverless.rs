@@ -72,6 +72,7 @@ async fn websocket_clients_chat_through_the_lambda_functions() {
         token_expires_at: u64::MAX / 2,
         endpoint: aws.gateway.url(),
         connected_at: ecb_engine::unix_now(),
+        wire: Default::default(),
     };
     aws.store.put_connection(&ghost).await.unwrap();
     aws.store.join("alice-bob", &ghost.member()).await.unwrap();

@@ -238,6 +238,12 @@ impl EioSocket {
         let _ = self.sink.send(Message::Text(text.to_owned().into())).await;
     }
 
+    /// Sends any WebSocket message, raw frames included (a message split
+    /// into fragments, as API Gateway wants messages over 32 KB).
+    pub async fn send_message(&mut self, message: Message) {
+        let _ = self.sink.send(message).await;
+    }
+
     /// Sends a binary frame.
     pub async fn send_binary(&mut self, bytes: &[u8]) {
         let _ = self.sink.send(Message::Binary(bytes.to_vec().into())).await;

@@ -34,33 +34,41 @@ impl Serverless {
     /// The stack with the functions calling `backend_url` instead of the
     /// demo backend (which still runs, for its tokens).
     pub async fn with_backend(backend_url: Option<String>) -> Self {
+        Self::tuned(backend_url, |_| {}, &[]).await
+    }
+
+    /// The stack with the gateway's settings tuned (shorter timeouts, a
+    /// faster schedule) and more settings for the functions.
+    pub async fn tuned(
+        backend_url: Option<String>,
+        tune: impl FnOnce(&mut GatewayConfig),
+        function_env: &[(&str, String)],
+    ) -> Self {
         let dynalite = Dynalite::start().await;
         let backend = DemoBackend::new(None);
         let backend_addr = backend.clone().spawn("127.0.0.1:0").await.expect("backend");
         let backend_url = backend_url.unwrap_or_else(|| format!("http://{backend_addr}"));
         let invoke_port = LambdaWatch::reserve_port();
-        let gateway = ecb_server::gateway::start(GatewayConfig {
+        let mut config = GatewayConfig {
             listen: "127.0.0.1:0".into(),
             invoke_url: format!("http://127.0.0.1:{invoke_port}"),
             stage: STAGE.into(),
-            connect_function: "connect".into(),
-            message_function: "message".into(),
-            disconnect_function: "disconnect".into(),
-            api_function: "api".into(),
-        })
-        .await
-        .expect("gateway starts");
-        let watch = LambdaWatch::start(
-            invoke_port,
-            &[
-                ("ECB_BACKEND_URL", backend_url),
-                ("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM.to_owned()),
-                ("ECB_TABLE", TABLE.to_owned()),
-                ("ECB_DYNAMODB_ENDPOINT", dynalite.url.clone()),
-                ("ECB_MANAGEMENT_ENDPOINT", gateway.url()),
-            ],
-        )
-        .await;
+            ..GatewayConfig::default()
+        };
+        tune(&mut config);
+        let gateway = ecb_server::gateway::start(config)
+            .await
+            .expect("gateway starts");
+        let mut env = vec![
+            ("ECB_BACKEND_URL", backend_url),
+            ("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM.to_owned()),
+            ("ECB_TABLE", TABLE.to_owned()),
+            ("ECB_DYNAMODB_ENDPOINT", dynalite.url.clone()),
+            ("ECB_MANAGEMENT_ENDPOINT", gateway.url()),
+            ("ECB_LAMBDA_ENDPOINT", gateway.url()),
+        ];
+        env.extend(function_env.iter().cloned());
+        let watch = LambdaWatch::start(invoke_port, &env).await;
         let store = DynamoStore::connect(TABLE, Some(&dynalite.url)).await;
         store.ensure_table().await.expect("table");
         Self {
@@ -87,6 +95,14 @@ impl Serverless {
     /// The WebSocket URL API Gateway would give: `ws://host/stage?token=`.
     pub fn websocket_url(&self, token: &str) -> String {
         format!("ws://{}/{STAGE}?token={token}", self.gateway.addr)
+    }
+
+    /// The URL stock Socket.IO clients open with `path: "/{stage}"`.
+    pub fn socket_io_url(&self) -> String {
+        format!(
+            "ws://{}/{STAGE}/?EIO=4&transport=websocket",
+            self.gateway.addr
+        )
     }
 
     /// A raw WebSocket client through the gateway, or the refusal's status.

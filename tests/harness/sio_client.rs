@@ -46,7 +46,12 @@ impl SioClient {
             "{}/socket.io/?EIO=4&transport=websocket",
             base.replacen("http", "ws", 1)
         );
-        let mut socket = EioSocket::connect(&url).await.expect("websocket upgrade");
+        Self::connect_url(&url, token).await
+    }
+
+    /// Connects at a full Engine.IO WebSocket URL (an API Gateway stage).
+    pub async fn connect_url(url: &str, token: &str) -> Result<Self, Value> {
+        let mut socket = EioSocket::connect(url).await.expect("websocket upgrade");
         socket.handshake().await;
         socket
             .send_text(&format!("40{}", json!({ "token": token })))

@@ -67,6 +67,55 @@ export async function startServe(port, backendUrl, publicKeyFile) {
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
 
+export const ROOT = path.resolve(here, "../..");
+/** The Python of the tools venv test.sh makes (python-socketio is in it). */
+export const PYTHON = process.env.ECB_PYTHON ?? path.join(ROOT, ".tools/venv/bin/python");
+
+/**
+ * The serverless stack of `infra/run-local.sh` (dynalite, the functions
+ * under `cargo lambda watch`, `ecb gateway`, the demo backend) on free
+ * ports, with `env` for the functions and `gatewayArgs` for the gateway.
+ * Resolves once the HTTP API answers through the `api` function.
+ */
+export async function startServerless({ env = {}, gatewayArgs = [] } = {}) {
+  const [backend, invoke, gateway, dynamo] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const child = spawn(path.join(ROOT, "infra/run-local.sh"), gatewayArgs, {
+    stdio: ["ignore", "ignore", process.env.ECB_TEST_LAMBDA_LOGS ? "inherit" : "ignore"],
+    detached: true,
+    env: {
+      ...process.env,
+      RUST_LOG: process.env.RUST_LOG ?? "warn",
+      ECB_DEMO_BACKEND: `127.0.0.1:${backend}`,
+      ECB_INVOKE_PORT: String(invoke),
+      ECB_GATEWAY: `127.0.0.1:${gateway}`,
+      ECB_DYNALITE_PORT: String(dynamo),
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${gateway}`;
+  const stopStack = async () => {
+    if (child.exitCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+    await once(child, "exit");
+  };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`infra/run-local.sh exited with ${child.exitCode}`);
+    try {
+      const { status } = await rest(url, "getUserToken", { accessToken: "alice" });
+      if (status === 200) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      await stopStack();
+      throw new Error("the serverless stack did not answer in time");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { child, url, stage: "local", stop: stopStack };
+}
+
 /** `ecb conformance socket.io` on `port`. */
 export async function startConformance(port) {
   const { child } = await run(
@@ -121,9 +170,10 @@ export function call(socket, action, payload) {
   return socket.timeout(PATIENCE).emitWithAck(action, payload);
 }
 
-/** A raw WebSocket client of `/ws` (PROTOCOL.md transport 2). */
-export async function rawClient(url, token) {
-  const socket = new WebSocket(`${url.replace("http", "ws")}/ws?token=${token}`);
+/** A raw WebSocket client (PROTOCOL.md transport 2) of `/ws`, or of `path`
+ * (an API Gateway stage). */
+export async function rawClient(url, token, path = "/ws") {
+  const socket = new WebSocket(`${url.replace("http", "ws")}${path}?token=${token}`);
   await once(socket, "open");
   const pushes = [];
   const waiting = new Map();

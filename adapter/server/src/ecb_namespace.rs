@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use ecb_engine::Caller;
 use ecb_engine::ports::PushError;
 use ecb_engine::protocol::socketio;
+use ecb_engine::protocol::wire::Wire;
 use ecb_socketio_codec::{MAIN_NAMESPACE, Payload};
 use serde_json::{Map, Value, json};
 
@@ -37,7 +38,13 @@ impl Namespaces for EcbNamespaces {
         let caller = self
             .app
             .engine
-            .connect(token, connection_id.clone(), self.app.endpoint.clone())
+            .connect(
+                token,
+                connection_id.clone(),
+                self.app.endpoint.clone(),
+                // This server's Management API frames pushes per socket.
+                Wire::Ecb,
+            )
             .await
             .map_err(|error| socketio::connect_error(&error))?;
         self.app.hub.register(

@@ -11,6 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecb_engine::protocol::frame;
+use ecb_engine::protocol::wire::Wire;
 use ecb_engine::{Caller, EcbError};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -39,7 +40,12 @@ pub async fn upgrade(
     let connection_id = uuid::Uuid::new_v4().to_string();
     let caller = match app
         .engine
-        .connect(&token, connection_id.clone(), app.endpoint.clone())
+        .connect(
+            &token,
+            connection_id.clone(),
+            app.endpoint.clone(),
+            Wire::Ecb,
+        )
         .await
     {
         Ok(caller) => caller,

@@ -54,7 +54,7 @@ export async function getUserToken(url: string, accessToken: string): Promise<st
 
 function transportFor(url: string, options: ConnectOptions): Transport {
   if ((options.transport ?? "socket.io") === "socket.io") {
-    return socketIoTransport({ url, transports: options.socketIoTransports });
+    return socketIoTransport({ url, path: options.socketIoPath, transports: options.socketIoTransports });
   }
   const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: ConnectOptions["WebSocket"] }).WebSocket;
   if (!WebSocket) {

@@ -168,14 +168,16 @@ export interface ConnectOptions {
   userToken?: string;
   /** …or your backend's accessToken, traded through getUserToken. */
   accessToken?: string;
-  /** Default `socket.io`. Use `websocket` for API Gateway. */
+  /** Default `socket.io`, on the local server and on API Gateway alike. */
   transport?: "socket.io" | "websocket";
   /** The raw WebSocket endpoint; default `{url}/ws` (ws: or wss:). For API Gateway: `wss://…/{stage}`. */
   wsUrl?: string;
   /** The WebSocket constructor for the websocket transport; default the global one (pass `ws` in Node). */
   WebSocket?: WebSocketConstructor;
-  /** Socket.IO transports; default `["polling", "websocket"]` (polling, upgraded). */
+  /** Socket.IO transports; default `["polling", "websocket"]` (polling, upgraded). API Gateway: `["websocket"]`. */
   socketIoTransports?: ("polling" | "websocket")[];
+  /** The Socket.IO path; default `/socket.io`. API Gateway: `/{stage}`. */
+  socketIoPath?: string;
   /**
    * Returns a fresh userToken. Called when the userToken is within 60 s of its
    * `exp`, and before reconnecting with an expired one. With `accessToken` and

@@ -4,14 +4,30 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { connect, EcbError, getUserToken } from "../dist/esm/index.js";
+import { startServerless } from "../../../tests/node/support.mjs";
 import { collect, freePort, nextEvent, now, publish, signToken, sleep, startDemo, waitFor } from "./support.mjs";
 
-for (const transport of ["socket.io", "websocket"]) {
-  describe(`ecb-client over ${transport}: operations`, () => {
+// Where the suite runs: the local server on each transport, and the
+// serverless stack (API Gateway + Lambda + DynamoDB, run locally) over
+// Socket.IO, where stock clients need the stage as path and WebSocket only.
+const deployments = [
+  { name: "socket.io", transport: "socket.io", start: async () => startDemo(await freePort()) },
+  { name: "websocket", transport: "websocket", start: async () => startDemo(await freePort()) },
+  {
+    name: "socket.io on API Gateway + Lambda",
+    transport: "socket.io",
+    start: startServerless,
+    options: (stack) => ({ socketIoPath: `/${stack.stage}`, socketIoTransports: ["websocket"] }),
+  },
+];
+
+for (const { name, transport, start, options: optionsFor = () => ({}) } of deployments) {
+  describe(`ecb-client over ${name}: operations`, () => {
     let demo;
+    let deployment;
     const clients = [];
     const open = async (user, options = {}) => {
-      const client = await connect({ url: demo.url, accessToken: user, transport, WebSocket, ...options });
+      const client = await connect({ url: demo.url, accessToken: user, transport, WebSocket, ...deployment, ...options });
       clients.push(client);
       return client;
     };
@@ -19,7 +35,8 @@ for (const transport of ["socket.io", "websocket"]) {
       (await client.getThreads()).items.find((t) => t.threadId === threadId).threadToken;
 
     before(async () => {
-      demo = await startDemo(await freePort());
+      demo = await start();
+      deployment = optionsFor(demo);
     });
     after(async () => {
       clients.forEach((c) => c.close());
@@ -168,12 +185,12 @@ for (const transport of ["socket.io", "websocket"]) {
       assert.equal(refused.backend.code, "unknown_user");
 
       // Connecting with a bad token, or an accessToken the backend refuses.
-      const badToken = await connect({ url: demo.url, userToken: "garbage", transport, WebSocket }).catch((e) => e);
+      const badToken = await connect({ url: demo.url, userToken: "garbage", transport, WebSocket, ...deployment }).catch((e) => e);
       assert.ok(badToken instanceof EcbError);
       assert.equal(badToken.code, "unauthorized");
       const expired = signToken({ userId: "alice", exp: now() - 3600 });
-      assert.equal(await code(connect({ url: demo.url, userToken: expired, transport, WebSocket })), "unauthorized");
-      const badAccess = await connect({ url: demo.url, accessToken: "mallory", transport, WebSocket }).catch((e) => e);
+      assert.equal(await code(connect({ url: demo.url, userToken: expired, transport, WebSocket, ...deployment })), "unauthorized");
+      const badAccess = await connect({ url: demo.url, accessToken: "mallory", transport, WebSocket, ...deployment }).catch((e) => e);
       assert.equal(badAccess.code, "backend_rejected");
       assert.equal(badAccess.backend.code, "bad_access_token");
 

@@ -1,9 +1,12 @@
-//! `$connect`: verify `?token=`, record the connection; 401 refuses the upgrade.
+//! `$connect`: a raw WebSocket client's `?token=` is verified and its
+//! connection recorded (401 refuses the upgrade); a Socket.IO client
+//! (`EIO=4`) gets its Engine.IO session and, right after, its open packet.
 
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use ecb_engine::protocol::envelope::envelope;
+use ecb_engine::protocol::wire::Wire;
 use ecb_functions::{Error, Function, connection_id, respond};
 
 async fn connect(
@@ -15,6 +18,9 @@ async fn connect(
         let error = ecb_engine::EcbError::forbidden("origin not allowed");
         return respond(403, Some(envelope(&Err(error)).to_string()));
     }
+    if request.query_string_parameters.first("EIO").is_some() {
+        return ecb_functions::socketio::accept(&function, &request).await;
+    }
     let token = request
         .query_string_parameters
         .first("token")
@@ -22,7 +28,12 @@ async fn connect(
     let endpoint = function.endpoint(&request.request_context);
     match function
         .engine
-        .connect(token, connection_id(&request).to_owned(), endpoint)
+        .connect(
+            token,
+            connection_id(&request).to_owned(),
+            endpoint,
+            Wire::Ecb,
+        )
         .await
     {
         Ok(_) => respond(200, None),

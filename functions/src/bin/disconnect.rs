@@ -1,4 +1,5 @@
-//! `$disconnect`: forget the connection and tell its threads.
+//! `$disconnect`: forget the connection (and a Socket.IO connection's
+//! Engine.IO session) and tell its threads.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ async fn disconnect(
     function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
-    function.engine.disconnect(connection_id(&request)).await;
+    ecb_functions::socketio::forget(&function, connection_id(&request)).await;
     respond(200, None)
 }
 

@@ -1,18 +1,23 @@
 //! `$default`: one request frame through the engine; the response frame goes
-//! back to the caller by PostToConnection, then the pushes fan out.
+//! back to the caller by PostToConnection, then the pushes fan out. Frames
+//! of Socket.IO clients (Engine.IO packets) go through `socketio::on_frame`.
 
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use ecb_engine::protocol::frame;
 use ecb_engine::protocol::frame::sniff_request_id;
-use ecb_functions::{Error, Function, connection_id, respond};
+use ecb_functions::{Error, Function, connection_id, respond, socketio};
 
 async fn message(
     function: Arc<Function>,
     request: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let body = request.body.as_deref().unwrap_or_default();
+    if socketio::packets::is_engineio(body) {
+        socketio::on_frame(&function, &request, body).await;
+        return respond(200, None);
+    }
     let resumed = function
         .callers
         .resume(&function.engine, connection_id(&request))

@@ -22,8 +22,8 @@ const BATCH: usize = 25;
 /// Connections and channels in one DynamoDB table (see `items` for the layout).
 #[derive(Clone)]
 pub struct DynamoStore {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
     calls: CallCounter,
 }
 
@@ -96,12 +96,12 @@ impl DynamoStore {
         }
     }
 
-    fn expires_at(&self, from: u64) -> u64 {
+    pub(crate) fn expires_at(&self, from: u64) -> u64 {
         from + CONNECTION_TTL.as_secs()
     }
 
     /// Every item of a partition, following pagination.
-    async fn query(&self, pk: String) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query(&self, pk: String) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
         let mut start = None;
         loop {

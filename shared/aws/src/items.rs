@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use ecb_engine::ports::{Member, StoreError};
+use ecb_engine::protocol::wire::Wire;
 
 pub(crate) const PK: &str = "pk";
 pub(crate) const SK: &str = "sk";
@@ -22,6 +23,7 @@ pub(crate) const META: &str = "META";
 const CONNECTION_ID: &str = "connectionId";
 const USER_ID: &str = "userId";
 const ENDPOINT: &str = "endpoint";
+const WIRE: &str = "wire";
 pub(crate) const RECORD: &str = "record";
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -64,11 +66,12 @@ pub(crate) fn item(pk: String, sk: String, expires_at: u64, attributes: &[(&str,
 }
 
 /// The attributes a member item carries.
-pub(crate) fn member_attributes(member: &Member) -> [(&'static str, &str); 3] {
+pub(crate) fn member_attributes(member: &Member) -> [(&'static str, &str); 4] {
     [
         (CONNECTION_ID, member.connection_id.as_str()),
         (USER_ID, member.user_id.as_str()),
         (ENDPOINT, member.endpoint.as_str()),
+        (WIRE, member.wire.as_str()),
     ]
 }
 
@@ -85,5 +88,10 @@ pub(crate) fn member(item: &Item) -> Result<Member, StoreError> {
         connection_id: string(item, CONNECTION_ID)?,
         user_id: string(item, USER_ID)?,
         endpoint: string(item, ENDPOINT)?,
+        wire: Wire::from_stored(
+            item.get(WIRE)
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str),
+        ),
     })
 }

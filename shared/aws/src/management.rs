@@ -11,7 +11,7 @@ use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_smithy_types::Blob;
 use ecb_engine::PushEvent;
 use ecb_engine::ports::{Member, PushError, Pusher, push_concurrently};
-use ecb_engine::protocol::frame;
+use ecb_engine::protocol::wire::Wire;
 
 /// API Gateway's WebSocket frame limit: larger pushes are refused, not cut.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
@@ -100,18 +100,25 @@ impl ManagementPusher {
 #[async_trait]
 impl Pusher for ManagementPusher {
     async fn push(&self, to: &Member, event: &Arc<PushEvent>) -> Result<(), PushError> {
-        self.post(to, &frame::push(event)).await
+        self.post(to, &to.wire.push_frame(event)).await
     }
 
-    /// The frame is encoded once for the whole fan-out.
+    /// The frame is encoded once per wire the fan-out reaches.
     async fn push_each(
         &self,
         targets: Vec<Member>,
         event: Arc<PushEvent>,
     ) -> Vec<(Member, Result<(), PushError>)> {
-        let frame = frame::push(&event);
-        let frame = frame.as_str();
+        let frames = Wire::ALL.map(|wire| {
+            targets
+                .iter()
+                .any(|member| member.wire == wire)
+                .then(|| wire.push_frame(&event))
+        });
+        let frames = &frames;
         push_concurrently(targets, |member| async move {
+            let index = Wire::ALL.iter().position(|w| *w == member.wire);
+            let frame = index.and_then(|i| frames[i].as_deref()).unwrap_or_default();
             let outcome = self.post(&member, frame).await;
             (member, outcome)
         })

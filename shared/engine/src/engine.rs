@@ -11,6 +11,7 @@ use crate::ports::{Backend, ConnectionRecord, Member, Pusher, Store};
 use crate::protocol::action::Access;
 use crate::protocol::envelope::OpResult;
 use crate::protocol::frame;
+use crate::protocol::wire::Wire;
 use crate::tokens::{TokenVerifier, UserClaims};
 use crate::{Action, EcbError, EngineConfig, ErrorCode, ops};
 
@@ -162,12 +163,13 @@ impl Engine {
     }
 
     /// Opens a connection: verifies the userToken and records the connection
-    /// with the endpoint its pushes go to.
+    /// with the endpoint its pushes go to and the wire they are framed for.
     pub async fn connect(
         &self,
         user_token: &str,
         connection_id: String,
         endpoint: String,
+        wire: Wire,
     ) -> Result<Caller, EcbError> {
         let user = self.tokens.user(user_token)?;
         let user_token: Arc<str> = Arc::from(user_token);
@@ -178,6 +180,7 @@ impl Engine {
             token_expires_at: user.exp,
             endpoint,
             connected_at: crate::unix_now(),
+            wire,
         };
         self.store
             .put_connection(&record)

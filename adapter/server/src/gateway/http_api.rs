@@ -26,7 +26,7 @@ pub(crate) async fn forward(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let event = events::http_api(&HttpRequest {
-        method: method.as_str(),
+        method: &method,
         path: uri.path(),
         raw_query: uri.query().unwrap_or_default(),
         headers: &headers,

@@ -8,17 +8,23 @@
 //! the upgrade with its status. The functions push through the Management API
 //! (`/@connections/{id}`) this gateway serves. Any other HTTP request goes to
 //! the `api` function as an HTTP API (payload 2.0) event.
+//!
+//! It is as strict as API Gateway where ECB depends on it (see `websocket`),
+//! and plays the two other AWS parts Socket.IO needs: Lambda's asynchronous
+//! invocations (`invoke_api`) and EventBridge's schedule (`schedule`).
 
 mod events;
 mod http_api;
+mod invoke_api;
 mod lambda;
+mod schedule;
 mod websocket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -50,6 +56,32 @@ pub struct GatewayConfig {
     /// The HTTP API function.
     #[arg(long, default_value = "api")]
     pub api_function: String,
+    /// The function invoked on a schedule (Socket.IO's heartbeat); `none`
+    /// for no schedule.
+    #[arg(long, default_value = "engineio")]
+    pub schedule_function: String,
+    /// Milliseconds between scheduled invocations (AWS: one minute).
+    #[arg(long, default_value_t = 60_000)]
+    pub schedule_every_ms: u64,
+    /// Milliseconds without a frame from the client before the gateway
+    /// closes a connection (API Gateway: 10 minutes).
+    #[arg(long, default_value_t = 600_000)]
+    pub idle_timeout_ms: u64,
+    /// Milliseconds a connection may last (API Gateway: 2 hours).
+    #[arg(long, default_value_t = 7_200_000)]
+    pub max_lifetime_ms: u64,
+}
+
+impl Default for GatewayConfig {
+    /// The defaults of the command line: API Gateway's own limits.
+    fn default() -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            config: GatewayConfig,
+        }
+        <Defaults as clap::Parser>::parse_from(["gateway"]).config
+    }
 }
 
 /// What the gateway's handlers share.
@@ -96,9 +128,22 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
     };
+    if gateway.config.schedule_function != "none" {
+        let every = std::time::Duration::from_millis(gateway.config.schedule_every_ms.max(1));
+        let function = gateway.config.schedule_function.clone();
+        gateway
+            .tasks
+            .spawn(schedule::run(gateway.clone(), function, every));
+    }
     let app = Router::new()
         .route("/", get(websocket::upgrade))
         .route("/{stage}", get(websocket::upgrade))
+        // socket.io-client adds a trailing slash to its path by default.
+        .route("/{stage}/", get(websocket::upgrade))
+        .route(
+            "/2015-03-31/functions/{function}/invocations",
+            post(invoke_api::invoke),
+        )
         .fallback(http_api::forward)
         .with_state(gateway.clone())
         .merge(management::router(gateway.hub.clone()));

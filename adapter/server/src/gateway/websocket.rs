@@ -1,20 +1,30 @@
-//! The WebSocket side of the gateway: API Gateway's routes over real sockets.
+//! The WebSocket side of the gateway: API Gateway's routes over real
+//! sockets, with its rules: no post before `$connect` has returned (410),
+//! frames over 32 KB and messages over 128 KB closed with 1009, an idle
+//! timeout and a maximum lifetime (shorter values settable for tests).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
+use futures_util::stream::SplitStream;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::Gateway;
 use super::events::{self, ConnectionContext, Route};
 use crate::Outbound;
+
+/// API Gateway's WebSocket frame limit.
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+/// API Gateway's message limit (a message of several frames).
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
 /// API Gateway's connection ids are 16 random bytes, base64 (`L0SM9cOFvHcCIhw=`).
 fn connection_id() -> String {
@@ -36,7 +46,8 @@ fn connect_answer(answer: &Value) -> (u16, String) {
     (status, body)
 }
 
-/// `GET /` or `GET /{stage}` with an upgrade: `$connect`, then the socket.
+/// `GET /`, `GET /{stage}` or `GET /{stage}/` with an upgrade: `$connect`,
+/// then the socket.
 pub(crate) async fn upgrade(
     State(gateway): State<Gateway>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -80,11 +91,38 @@ pub(crate) async fn upgrade(
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
         return (status, body).into_response();
     }
+    // Only now can the connection be posted to: until here its id is
+    // unknown to the Management API, which answers 410 as AWS does.
     let (mailbox, queue) = crate::hub::socket_queue();
     gateway.hub.register(&context.connection_id, mailbox);
-    // API Gateway's own frame limit is 128 KiB for messages split into frames.
-    ecb_engineio::frugal(upgrade, 128 * 1024)
+    ecb_engineio::frugal(upgrade, MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| run(gateway, socket, context, headers, queue))
+}
+
+/// Why the gateway itself closes a connection.
+#[derive(Debug, Clone, Copy)]
+enum GatewayClose {
+    /// No frame from the client for the idle timeout.
+    Idle,
+    /// The connection reached its maximum lifetime.
+    Lifetime,
+    /// A frame or message over API Gateway's limits.
+    TooBig,
+}
+
+impl GatewayClose {
+    fn frame(self) -> CloseFrame {
+        let (code, reason) = match self {
+            Self::Idle => (1001, "Going away: idle timeout"),
+            Self::Lifetime => (1001, "Going away: maximum connection duration"),
+            Self::TooBig => (1009, "Message too big"),
+        };
+        CloseFrame {
+            code,
+            reason: reason.into(),
+        }
+    }
 }
 
 async fn run(
@@ -92,33 +130,87 @@ async fn run(
     socket: WebSocket,
     context: ConnectionContext,
     handshake: HeaderMap,
-    mut queue: mpsc::Receiver<Outbound>,
+    queue: mpsc::Receiver<Outbound>,
 ) {
     let _tracked = gateway.tasks.token();
-    let (mut sink, mut stream) = socket.split();
-    let shutdown = gateway.shutdown.clone();
-    let writer = tokio::spawn(async move {
-        loop {
-            let outbound = tokio::select! {
-                outbound = queue.recv() => outbound,
-                _ = shutdown.cancelled() => None,
-            };
-            let message = match outbound {
+    let (sink, stream) = socket.split();
+    let (close, closing) = oneshot::channel();
+    let mut writer = tokio::spawn(write(sink, queue, closing, gateway.shutdown.clone()));
+    let ended = tokio::select! {
+        ended = read(&gateway, stream, &context) => ended,
+        _ = &mut writer => None,
+    };
+    let code = match ended {
+        Some(reason) => {
+            let frame = reason.frame();
+            let code = frame.code;
+            let _ = close.send(frame);
+            let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+            code
+        }
+        None => 1000,
+    };
+    gateway.hub.unregister(&context.connection_id);
+    writer.abort();
+    let event = events::websocket(
+        Route::Disconnect(code),
+        &context,
+        Some((&handshake, &[])),
+        None,
+    );
+    if let Err(error) = gateway
+        .lambda
+        .invoke(&gateway.config.disconnect_function, &event)
+        .await
+    {
+        tracing::warn!(%error, connection = %context.connection_id, "$disconnect failed");
+    }
+}
+
+/// Sends what the Management API posts, until the socket ends or the
+/// gateway closes it.
+async fn write(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut queue: mpsc::Receiver<Outbound>,
+    mut closing: oneshot::Receiver<CloseFrame>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        let message = tokio::select! {
+            outbound = queue.recv() => match outbound {
                 Some(Outbound::Frame(text)) => Message::Text(text.into()),
                 Some(Outbound::Push(push)) => Message::Text(push.raw_frame()),
                 Some(Outbound::Close) | None => break,
-            };
-            if sink.send(message).await.is_err() {
-                break;
-            }
+            },
+            frame = &mut closing => match frame {
+                Ok(frame) => Message::Close(Some(frame)),
+                Err(_) => break,
+            },
+            _ = shutdown.cancelled() => break,
+        };
+        let last = matches!(message, Message::Close(_));
+        if sink.send(message).await.is_err() || last {
+            break;
         }
-        let _ = sink.close().await;
-    });
-    let mut writer = writer;
+    }
+    let _ = sink.close().await;
+}
+
+/// Hands each client frame to `$default`, in order. Ends when the client
+/// goes (`None`) or with the reason the gateway closes the connection.
+async fn read(
+    gateway: &Gateway,
+    mut stream: SplitStream<WebSocket>,
+    context: &ConnectionContext,
+) -> Option<GatewayClose> {
+    let idle = Duration::from_millis(gateway.config.idle_timeout_ms);
+    let lifetime = tokio::time::sleep(Duration::from_millis(gateway.config.max_lifetime_ms));
+    tokio::pin!(lifetime);
     loop {
         let message = tokio::select! {
             message = stream.next() => message,
-            _ = &mut writer => break,
+            _ = tokio::time::sleep(idle) => return Some(GatewayClose::Idle),
+            _ = &mut lifetime => return Some(GatewayClose::Lifetime),
         };
         let body = match message {
             Some(Ok(Message::Text(text))) => (text.to_string(), false),
@@ -127,9 +219,10 @@ async fn run(
                 true,
             ),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            _ => break,
+            Some(Err(error)) if too_big(&error) => return Some(GatewayClose::TooBig),
+            _ => return None,
         };
-        let event = events::websocket(Route::Message, &context, None, Some((&body.0, body.1)));
+        let event = events::websocket(Route::Message, context, None, Some((&body.0, body.1)));
         if let Err(error) = gateway
             .lambda
             .invoke(&gateway.config.message_function, &event)
@@ -138,14 +231,11 @@ async fn run(
             tracing::warn!(%error, connection = %context.connection_id, "$default failed");
         }
     }
-    gateway.hub.unregister(&context.connection_id);
-    writer.abort();
-    let event = events::websocket(Route::Disconnect, &context, Some((&handshake, &[])), None);
-    if let Err(error) = gateway
-        .lambda
-        .invoke(&gateway.config.disconnect_function, &event)
-        .await
-    {
-        tracing::warn!(%error, connection = %context.connection_id, "$disconnect failed");
-    }
+}
+
+/// Whether a read failed on the frame or message limit.
+fn too_big(error: &axum::Error) -> bool {
+    std::error::Error::source(error)
+        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
 }

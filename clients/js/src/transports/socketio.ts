@@ -7,10 +7,12 @@ import type { ErrorBody } from "../types.js";
 
 export interface SocketIoOptions {
   url: string;
+  /** `/socket.io` on the local server, `/{stage}` on API Gateway. */
+  path?: string;
   transports?: ("polling" | "websocket")[];
 }
 
-export function socketIoTransport({ url, transports }: SocketIoOptions): Transport {
+export function socketIoTransport({ url, path, transports }: SocketIoOptions): Transport {
   return (userToken, events) =>
     new Promise<Connection>((resolve, reject) => {
       // The client reconnects by itself (the same way for every transport),
@@ -19,6 +21,7 @@ export function socketIoTransport({ url, transports }: SocketIoOptions): Transpo
         auth: { token: userToken },
         reconnection: false,
         forceNew: true,
+        ...(path ? { path } : {}),
         ...(transports ? { transports } : {}),
       });
       const inFlight = new InFlight();

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::models::User;
+use crate::protocol::wire::Wire;
 
 /// A live connection, as the store keeps it between invocations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,9 @@ pub struct ConnectionRecord {
     pub endpoint: String,
     /// Seconds since the epoch.
     pub connected_at: u64,
+    /// The framing its pushes are posted in.
+    #[serde(default)]
+    pub wire: Wire,
 }
 
 impl ConnectionRecord {
@@ -29,6 +33,7 @@ impl ConnectionRecord {
             connection_id: self.connection_id.clone(),
             user_id: self.user.user_id.clone(),
             endpoint: self.endpoint.clone(),
+            wire: self.wire,
         }
     }
 }
@@ -41,6 +46,9 @@ pub struct Member {
     pub connection_id: String,
     pub user_id: String,
     pub endpoint: String,
+    /// How a push to it is framed (see [`Wire`]).
+    #[serde(default)]
+    pub wire: Wire,
 }
 
 /// A store failure; the engine reports it as `internal`.

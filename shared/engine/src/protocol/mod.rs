@@ -9,3 +9,4 @@ pub mod events;
 pub mod frame;
 pub mod models;
 pub mod socketio;
+pub mod wire;
