@@ -14,3 +14,4 @@ mod server_api;
 mod serverless;
 mod shared_table;
 mod socketio_protocol;
+mod store_contract;

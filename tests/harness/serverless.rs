@@ -61,8 +61,7 @@ impl Serverless {
             ],
         )
         .await;
-        let store = DynamoStore::connect(TABLE, Some(&dynalite.url)).await;
-        store.ensure_table().await.expect("table");
+        let store = dynalite.store(TABLE).await;
         Self {
             backend,
             gateway,
