@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{join, thread};
+use super::{ALICE_AND_BOB, in_thread, thread};
 use crate::ports::BackendOperation;
 use crate::testing::TestEngine;
 use crate::{Credentials, ErrorCode};
@@ -43,12 +43,7 @@ async fn a_thread_answer_passes_through_byte_for_byte() {
 #[tokio::test]
 async fn a_stored_message_reaches_author_and_others_byte_for_byte() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    for caller in [&alice, &bob] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice, ..] = in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB).await;
     let message = r#"{"type":"text","messageId":"m1","data":{"text":"hi","mentions":[]},"userId":"alice","sentAt":null}"#;
     harness.backend.answer(
         BackendOperation::AddThreadMessage,
@@ -76,12 +71,7 @@ async fn a_stored_message_reaches_author_and_others_byte_for_byte() {
 #[tokio::test]
 async fn a_malformed_message_answer_is_backend_invalid_response_and_nobody_is_pushed() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    for caller in [&alice, &bob] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice, ..] = in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB).await;
     let t1 = thread(&harness, "t1", MEMBERS);
     let message = json!({ "messageId": "m1", "type": "text", "data": "hi" });
     let malformed = [

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{join, presence_push};
+use super::{ALICE_AND_BOB, ALICE_AND_BOB_ON_TWO_DEVICES, in_thread, presence_push};
 use crate::testing::TestEngine;
 
 const MEMBERS: &[&str] = &["alice", "bob"];
@@ -11,12 +11,7 @@ const MEMBERS: &[&str] = &["alice", "bob"];
 #[tokio::test]
 async fn a_connection_that_left_is_pushed_nothing_more() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    for caller in [&alice, &bob] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice, bob] = in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB).await;
     let thread_token = harness.keys.thread_token("t1", MEMBERS);
 
     let left = harness
@@ -42,13 +37,8 @@ async fn a_connection_that_left_is_pushed_nothing_more() {
 #[tokio::test]
 async fn leaving_from_one_of_two_devices_keeps_the_user_online() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob_laptop = harness.connect("bob", "bob-laptop").await;
-    let bob_phone = harness.connect("bob", "bob-phone").await;
-    for caller in [&alice, &bob_laptop, &bob_phone] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [_, bob_laptop, ..] =
+        in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB_ON_TWO_DEVICES).await;
 
     let thread_token = harness.keys.thread_token("t1", MEMBERS);
     harness

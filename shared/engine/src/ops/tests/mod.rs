@@ -39,6 +39,35 @@ async fn join(harness: &TestEngine, caller: &Caller, thread_id: &str, members: &
         .expect("getThread joins the channel");
 }
 
+/// Alice and Bob, one connection each (named after its user).
+const ALICE_AND_BOB: [(&str, &str); 2] = [("alice", "alice"), ("bob", "bob")];
+
+/// Alice, and Bob on two devices (`bob-laptop`, `bob-phone`): presence
+/// counts users, not connections.
+const ALICE_AND_BOB_ON_TWO_DEVICES: [(&str, &str); 3] = [
+    ("alice", "alice"),
+    ("bob", "bob-laptop"),
+    ("bob", "bob-phone"),
+];
+
+/// Connects each `(user id, connection id)` and joins it to a thread, then
+/// forgets the presence pushes that caused, so a test sees only its own.
+async fn in_thread<const N: usize>(
+    harness: &TestEngine,
+    thread_id: &str,
+    members: &[&str],
+    connections: [(&str, &str); N],
+) -> [Caller; N] {
+    let mut callers = Vec::with_capacity(N);
+    for (user_id, connection_id) in connections {
+        let caller = harness.connect(user_id, connection_id).await;
+        join(harness, &caller, thread_id, members).await;
+        callers.push(caller);
+    }
+    harness.pusher.clear();
+    callers.try_into().expect("one caller per connection")
+}
+
 /// The push a stored message becomes.
 fn message_push(thread_id: &str, message: &Value) -> PushEvent {
     PushEvent::Message {

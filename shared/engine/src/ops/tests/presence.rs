@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{join, presence_push, thread};
+use super::{ALICE_AND_BOB_ON_TWO_DEVICES, in_thread, join, presence_push, thread};
 use crate::ports::{BackendOperation, Store};
 use crate::testing::TestEngine;
 
@@ -57,13 +57,7 @@ async fn get_presence_lists_each_online_user_once() {
 #[tokio::test]
 async fn a_users_last_disconnect_announces_them_offline() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob_laptop = harness.connect("bob", "bob-laptop").await;
-    let bob_phone = harness.connect("bob", "bob-phone").await;
-    for caller in [&alice, &bob_laptop, &bob_phone] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB_ON_TWO_DEVICES).await;
 
     harness.engine.disconnect("bob-laptop").await;
     assert!(harness.pusher.take("alice").is_empty());
@@ -77,13 +71,13 @@ async fn a_users_last_disconnect_announces_them_offline() {
 #[tokio::test]
 async fn a_connection_found_gone_is_forgotten_and_its_user_announced_offline() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    let carol = harness.connect("carol", "carol").await;
-    for caller in [&alice, &bob, &carol] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice, ..] = in_thread(
+        &harness,
+        "t1",
+        MEMBERS,
+        [("alice", "alice"), ("bob", "bob"), ("carol", "carol")],
+    )
+    .await;
     harness.pusher.mark_gone("bob");
     let message: Value = json!({ "messageId": "m1", "type": "text", "data": "anyone?" });
     harness.backend.answer(

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{join, message_push, thread};
+use super::{ALICE_AND_BOB, in_thread, message_push, thread};
 use crate::ports::BackendOperation;
 use crate::testing::TestEngine;
 use crate::{Credentials, EcbError, ErrorCode};
@@ -26,14 +26,18 @@ fn send(harness: &TestEngine, client_message_id: &str, text: &str) -> Value {
 #[tokio::test]
 async fn acks_the_author_then_pushes_every_other_joined_connection() {
     let harness = TestEngine::new();
-    let alice_laptop = harness.connect("alice", "alice-laptop").await;
-    let alice_phone = harness.connect("alice", "alice-phone").await;
-    let bob = harness.connect("bob", "bob").await;
-    let carol = harness.connect("carol", "carol").await; // connected, never joined
-    for caller in [&alice_laptop, &alice_phone, &bob] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice_laptop, ..] = in_thread(
+        &harness,
+        "t1",
+        MEMBERS,
+        [
+            ("alice", "alice-laptop"),
+            ("alice", "alice-phone"),
+            ("bob", "bob"),
+        ],
+    )
+    .await;
+    harness.connect("carol", "carol").await; // connected, never joined
     let message = json!({ "messageId": "m1", "userId": "alice", "type": "text", "data": "hi" });
     harness.backend.answer(
         BackendOperation::AddThreadMessage,
@@ -58,12 +62,7 @@ async fn acks_the_author_then_pushes_every_other_joined_connection() {
     assert_eq!(harness.pusher.pushes_to("alice-phone"), pushed);
     assert_eq!(harness.pusher.pushes_to("bob"), pushed);
     assert!(harness.pusher.pushes_to("alice-laptop").is_empty());
-    assert!(
-        harness
-            .pusher
-            .pushes_to(carol.connection_id().unwrap())
-            .is_empty()
-    );
+    assert!(harness.pusher.pushes_to("carol").is_empty());
 }
 
 #[tokio::test]
@@ -96,9 +95,7 @@ async fn the_backend_stores_it_as_the_caller_with_the_idempotency_key() {
 #[tokio::test]
 async fn a_non_member_is_forbidden_before_the_backend_is_called() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    join(&harness, &alice, "t1", MEMBERS).await;
-    harness.pusher.clear();
+    in_thread(&harness, "t1", MEMBERS, [("alice", "alice")]).await;
     let dave = harness.connect("dave", "dave").await;
 
     let refused = harness
@@ -137,12 +134,7 @@ async fn a_non_member_may_send_when_non_members_are_not_blocked() {
 #[tokio::test]
 async fn a_backend_refusal_reaches_the_author_and_nobody_is_pushed() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    for caller in [&alice, &bob] {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
-    harness.pusher.clear();
+    let [alice, ..] = in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB).await;
     let refusal = EcbError::new(ErrorCode::BackendRejected, "thread is archived");
     harness
         .backend

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{join, presence_push};
+use super::{ALICE_AND_BOB_ON_TWO_DEVICES, in_thread, presence_push};
 use crate::ports::Store;
 use crate::testing::TestEngine;
 
@@ -11,13 +11,7 @@ use crate::testing::TestEngine;
 async fn every_connection_of_the_user_is_closed_and_forgotten() {
     let members = ["alice", "bob"];
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob_laptop = harness.connect("bob", "bob-laptop").await;
-    let bob_phone = harness.connect("bob", "bob-phone").await;
-    for caller in [&alice, &bob_laptop, &bob_phone] {
-        join(&harness, caller, "t1", &members).await;
-    }
-    harness.pusher.clear();
+    in_thread(&harness, "t1", &members, ALICE_AND_BOB_ON_TWO_DEVICES).await;
 
     let result = harness
         .run_as_server("server/disconnectUser", json!({ "userId": "bob" }))

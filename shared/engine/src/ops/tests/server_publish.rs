@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{join, message_push};
+use super::{ALICE_AND_BOB_ON_TWO_DEVICES, in_thread, message_push};
 use crate::ErrorCode;
 use crate::testing::TestEngine;
 
@@ -12,15 +12,8 @@ const MEMBERS: &[&str] = &["alice", "bob"];
 #[tokio::test]
 async fn publish_reaches_every_joined_connection_and_counts_them() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob_laptop = harness.connect("bob", "bob-laptop").await;
-    let bob_phone = harness.connect("bob", "bob-phone").await;
-    let joined = [&alice, &bob_laptop, &bob_phone];
-    for caller in joined {
-        join(&harness, caller, "t1", MEMBERS).await;
-    }
+    let joined = in_thread(&harness, "t1", MEMBERS, ALICE_AND_BOB_ON_TWO_DEVICES).await;
     harness.connect("carol", "carol").await; // connected, never joined
-    harness.pusher.clear();
     let message = json!({ "messageId": "m9", "type": "text", "data": "from email" });
 
     let result = harness
@@ -31,7 +24,7 @@ async fn publish_reaches_every_joined_connection_and_counts_them() {
         .await;
 
     assert_eq!(result, Ok(json!({ "delivered": joined.len() })));
-    for caller in joined {
+    for caller in &joined {
         let connection = caller.connection_id().unwrap();
         assert_eq!(
             harness.pusher.pushes_to(connection),
@@ -45,9 +38,7 @@ async fn publish_reaches_every_joined_connection_and_counts_them() {
 #[tokio::test]
 async fn publish_needs_a_server_token() {
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    join(&harness, &alice, "t1", MEMBERS).await;
-    harness.pusher.clear();
+    let [alice] = in_thread(&harness, "t1", MEMBERS, [("alice", "alice")]).await;
     let payload = json!({ "threadId": "t1", "message": { "messageId": "m9" } });
 
     let with_user_token = harness

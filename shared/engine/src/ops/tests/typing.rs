@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::join;
+use super::{ALICE_AND_BOB, in_thread};
 use crate::PushEvent;
 use crate::testing::TestEngine;
 
@@ -11,12 +11,7 @@ use crate::testing::TestEngine;
 async fn typing_is_pushed_to_the_others_and_never_stored() {
     let members = ["alice", "bob"];
     let harness = TestEngine::new();
-    let alice = harness.connect("alice", "alice").await;
-    let bob = harness.connect("bob", "bob").await;
-    for caller in [&alice, &bob] {
-        join(&harness, caller, "t1", &members).await;
-    }
-    harness.pusher.clear();
+    let [alice, ..] = in_thread(&harness, "t1", &members, ALICE_AND_BOB).await;
     let calls_before = harness.backend.calls().len();
 
     let ack = harness
