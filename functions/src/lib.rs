@@ -44,22 +44,15 @@ pub struct SocketIo {
     pub opener: AsyncInvoker,
 }
 
-/// Logs as plain lines for CloudWatch (no colours), level from `RUST_LOG`.
-fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_ansi(false)
-        .without_time()
-        .try_init();
-}
-
 impl Function {
     /// Reads the configuration and builds the engine; a bad setting fails the
     /// cold start with one line naming it.
     pub async fn from_env() -> Result<Self, Error> {
-        init_logging();
+        // The runtime's own setup, so Lambda's advanced logging controls
+        // work: AWS_LAMBDA_LOG_FORMAT=JSON, and AWS_LAMBDA_LOG_LEVEL where
+        // RUST_LOG sets no filter (else info). What is logged is the
+        // engine's, which never logs a token.
+        lambda_runtime::tracing::init_default_subscriber();
         let settings = Settings::from_env()?;
         let config = settings.resolve()?;
         let table = settings

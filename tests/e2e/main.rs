@@ -15,3 +15,4 @@ mod serverless;
 mod serverless_socketio;
 mod shared_table;
 mod socketio_protocol;
+mod store_contract;

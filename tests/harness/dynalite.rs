@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use ecb_aws::DynamoStore;
+
 /// A dynalite server on a free loopback port; killed on drop.
 pub struct Dynalite {
     pub url: String,
@@ -50,6 +52,13 @@ impl Dynalite {
         let url = format!("http://127.0.0.1:{port}");
         wait_for_port(port).await;
         Self { url, child }
+    }
+
+    /// A `DynamoStore` on this server, its table created.
+    pub async fn store(&self, table: &str) -> DynamoStore {
+        let store = DynamoStore::connect(table, Some(&self.url)).await;
+        store.ensure_table().await.expect("table");
+        store
     }
 }
 

@@ -11,6 +11,7 @@ pub mod rest;
 pub mod serverless;
 pub mod sio_client;
 pub mod stack;
+pub mod store_contract;
 pub mod tokens;
 pub mod ws;
 
@@ -22,6 +23,7 @@ pub use rest::Rest;
 pub use serverless::Serverless;
 pub use sio_client::SioClient;
 pub use stack::{Stack, StackOptions};
+pub use store_contract::{connection_record, store_contract};
 pub use tokens::TestTokens;
 pub use ws::WsClient;
 

@@ -69,8 +69,7 @@ impl Serverless {
         ];
         env.extend(function_env.iter().cloned());
         let watch = LambdaWatch::start(invoke_port, &env).await;
-        let store = DynamoStore::connect(TABLE, Some(&dynalite.url)).await;
-        store.ensure_table().await.expect("table");
+        let store = dynalite.store(TABLE).await;
         Self {
             backend,
             gateway,

@@ -22,6 +22,8 @@ pub mod ports;
 mod presence;
 pub mod protocol;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod tokens;
 
 pub use config::{ConfigError, EngineConfig, Settings};

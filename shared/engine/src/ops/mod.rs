@@ -13,6 +13,8 @@ mod send_message;
 mod server_disconnect_user;
 mod server_presence;
 mod server_publish;
+#[cfg(test)]
+mod tests;
 mod threads;
 
 use serde::de::DeserializeOwned;
