@@ -31,9 +31,13 @@ venv="$root/.tools/venv"
 [ -x "$venv/bin/cargo-lambda" ] && [ -x "$venv/bin/cfn-lint" ] && "$venv/bin/python" -c 'import socketio, websocket' 2>/dev/null ||
     "$venv/bin/pip" install -q cargo-lambda cfn-lint 'python-socketio[client]==5.*'
 export PATH="$venv/bin:$PATH"
+# The SAM CLI, for `sam validate --lint`, in a venv of its own (it pins its own cfn-lint).
+sam_venv="$root/.tools/sam"
+[ -x "$sam_venv/bin/sam" ] || { python3 -m venv "$sam_venv" && "$sam_venv/bin/pip" install -q aws-sam-cli; }
 
 echo "== SAM template"
 cfn-lint template.yaml
+SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1} "$sam_venv/bin/sam" validate --lint --template template.yaml
 
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check
