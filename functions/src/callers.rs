@@ -1,6 +1,8 @@
 //! The callers a warm instance has already looked up. A connection's record
-//! is written once, when it opens (a Socket.IO connection's at its CONNECT,
-//! which an instance remembers as it writes it), and never changes; API Gateway routes
+//! is written when it opens (a Socket.IO connection's at its CONNECT, which
+//! an instance remembers as it writes it) and changes only when refreshToken
+//! extends its token, which the instance that ran it remembers and any
+//! other reads again once the token it knew has run out; API Gateway routes
 //! no frame of a connection after its `$disconnect`; so a frame from a
 //! connection this instance has seen needs no read of the table. That saves
 //! the strongly consistent GetItem (1 RRU) of every message but a
@@ -24,7 +26,11 @@ pub struct Callers {
 impl Callers {
     /// The caller of a connection: remembered, else read from the store once.
     pub async fn resume(&self, engine: &Engine, connection_id: &str) -> Result<Caller, EcbError> {
-        if let Some(caller) = self.known().get(connection_id) {
+        // refreshToken rewrites a record: a remembered caller whose token
+        // has run out is read again, in case another instance refreshed it.
+        if let Some(caller) = self.known().get(connection_id)
+            && caller.user.exp > ecb_engine::unix_now()
+        {
             return Ok(caller.clone());
         }
         let caller = engine.resume(connection_id).await?;

@@ -114,6 +114,9 @@ impl NamespaceSocket for EcbSocket {
     async fn event(&mut self, payload: Payload, ack: Option<u64>, size: usize) {
         let engine = &self.app.engine;
         let reply = socketio::run_event(engine, &self.caller, payload, size).await;
+        if let Some(refreshed) = reply.refreshed {
+            self.caller = refreshed;
+        }
         if let Some(id) = ack {
             self.emitter
                 .ack(id, socketio::ack_payload(&reply.result))

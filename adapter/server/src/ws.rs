@@ -81,7 +81,7 @@ pub async fn upgrade(
 async fn run(
     app: AppState,
     socket: WebSocket,
-    caller: Caller,
+    mut caller: Caller,
     sender: mpsc::Sender<Outbound>,
     receiver: mpsc::Receiver<Outbound>,
 ) {
@@ -116,11 +116,14 @@ async fn run(
                 break;
             }
         };
-        let (response, pushes) = app.engine.handle_frame(&caller, text.as_str()).await;
-        if sender.send(Outbound::Frame(response)).await.is_err() {
+        let reply = app.engine.handle_frame(&caller, text.as_str()).await;
+        if let Some(refreshed) = reply.refreshed {
+            caller = refreshed;
+        }
+        if sender.send(Outbound::Frame(reply.frame)).await.is_err() {
             break;
         }
-        pushes.deliver(&app.engine).await;
+        reply.pushes.deliver(&app.engine).await;
     }
     app.hub.unregister(&connection_id);
     drop(sender);

@@ -24,7 +24,11 @@ async fn message(
         .await;
     let (reply, pushes, to) = match resumed {
         Ok(caller) => {
-            let (reply, pushes) = function.engine.handle_frame(&caller, body).await;
+            let reply = function.engine.handle_frame(&caller, body).await;
+            if let Some(refreshed) = reply.refreshed {
+                function.callers.remember(refreshed);
+            }
+            let (reply, pushes) = (reply.frame, reply.pushes);
             let to = caller
                 .connection
                 .unwrap_or_else(|| function.member(&request));

@@ -170,6 +170,9 @@ pub async fn on_frame(function: &Function, request: &ApiGatewayWebsocketProxyReq
                 }
             };
             let reply = socketio::run_event(&function.engine, &caller, payload, size).await;
+            if let Some(refreshed) = reply.refreshed {
+                function.callers.remember(refreshed);
+            }
             if let Some(ack) = ack {
                 post(function, &to, &packets::ack(ack, &reply.result)).await;
             }

@@ -30,6 +30,10 @@ pub struct Settings {
     /// Refuse thread operations to callers not in the threadToken's memberIds.
     #[arg(long, env = "ECB_BLOCK_NON_MEMBERS", default_value_t = true, action = ArgAction::Set)]
     pub block_non_members: bool,
+    /// After each message's fan-out, tell the backend (notifyUndelivered)
+    /// which members it did not reach, for mobile push or email.
+    #[arg(long, env = "ECB_NOTIFY_UNDELIVERED", default_value_t = false, action = ArgAction::Set)]
+    pub notify_undelivered: bool,
     /// Standard Webhooks signing secret for backend calls, `whsec_<base64>`.
     #[arg(long, env = "ECB_BACKEND_SECRET", hide_env_values = true)]
     pub backend_secret: Option<String>,
@@ -93,6 +97,8 @@ pub struct EngineConfig {
     pub backend_url: String,
     pub keys: KeySet,
     pub block_non_members: bool,
+    /// Call notifyUndelivered after each message's fan-out.
+    pub notify_undelivered: bool,
     /// The decoded Standard Webhooks key, when backend calls are signed.
     pub backend_secret: Option<Vec<u8>>,
     pub issuer: Option<String>,
@@ -196,6 +202,7 @@ impl Settings {
             backend_url: backend_url.trim_end_matches('/').to_owned(),
             keys,
             block_non_members: self.block_non_members,
+            notify_undelivered: self.notify_undelivered,
             backend_secret,
             issuer: self.issuer.clone().filter(|s| !s.is_empty()),
             audience: self.audience.clone().filter(|s| !s.is_empty()),

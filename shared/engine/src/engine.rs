@@ -107,6 +107,10 @@ impl Payload<'_> {
 pub struct Reply {
     pub result: OpResult,
     pub pushes: Pushes,
+    /// The connection's caller from now on, when the operation replaced it
+    /// (refreshToken): the transport keeps it for the connection's next
+    /// requests. The store's record is already updated.
+    pub refreshed: Option<Caller>,
 }
 
 impl Reply {
@@ -115,8 +119,18 @@ impl Reply {
         Self {
             result: Err(error),
             pushes: Pushes::none(),
+            refreshed: None,
         }
     }
+}
+
+/// A raw WebSocket frame's answer: the response frame to send, then the
+/// pushes to deliver, and the caller to keep if the frame refreshed it.
+#[must_use = "a reply's pushes must be delivered"]
+pub struct FrameReply {
+    pub frame: String,
+    pub pushes: Pushes,
+    pub refreshed: Option<Caller>,
 }
 
 /// The chat engine. Cheap to share behind an `Arc`; holds no per-connection
@@ -235,9 +249,10 @@ impl Engine {
                 log_failure(action.as_str(), &error);
                 Reply::error(error)
             }
-            Ok((_, Ok((value, pushes)))) => Reply {
-                result: Ok(value),
-                pushes,
+            Ok((_, Ok(done))) => Reply {
+                result: Ok(done.value),
+                pushes: done.pushes,
+                refreshed: done.refreshed,
             },
             Err(error) => Reply::error(error),
         }
@@ -249,7 +264,7 @@ impl Engine {
         &self,
         credentials: Credentials<'_>,
         request: Request<'_>,
-    ) -> Result<(Action, ops::Outcome), EcbError> {
+    ) -> Result<(Action, Result<ops::Done, EcbError>), EcbError> {
         self.check_payload_size(request.payload.wire_size())?;
         if let Credentials::Connection(caller) = credentials {
             self.rate.check(&caller.rate_key())?;
@@ -259,7 +274,11 @@ impl Engine {
         let principal = match (action.access(), credentials) {
             (Access::Anonymous, _) => Principal::Anonymous,
             (Access::User, Credentials::Connection(caller)) => {
-                self.ensure_fresh(caller)?;
+                // A refresh carries its own proof, and must work for a
+                // connection whose token just ran out.
+                if action != Action::RefreshToken {
+                    self.ensure_fresh(caller)?;
+                }
                 Principal::User(caller)
             }
             (Access::User, Credentials::Bearer(token)) => {
@@ -293,12 +312,12 @@ impl Engine {
 
     /// Runs one raw WebSocket frame (PROTOCOL.md transport 2) and returns the
     /// response frame; the caller sends it, then delivers the pushes.
-    pub async fn handle_frame(&self, caller: &Caller, text: &str) -> (String, Pushes) {
+    pub async fn handle_frame(&self, caller: &Caller, text: &str) -> FrameReply {
         // Refused before parsing, so even an oversized frame's error can be
         // matched: its requestId is sniffed, not the whole frame parsed.
         if let Err(error) = self.check_payload_size(text.len()) {
             let id = frame::sniff_request_id(text);
-            return (frame::response(id.as_ref(), &Err(error)), Pushes::none());
+            return FrameReply::error(frame::response(id.as_ref(), &Err(error)));
         }
         match frame::parse_request(text) {
             Ok(frame) => {
@@ -310,15 +329,15 @@ impl Engine {
                     },
                 };
                 let reply = self.execute(Credentials::Connection(caller), request).await;
-                (
-                    frame::response(frame.request_id.as_ref(), &reply.result),
-                    reply.pushes,
-                )
+                FrameReply {
+                    frame: frame::response(frame.request_id.as_ref(), &reply.result),
+                    pushes: reply.pushes,
+                    refreshed: reply.refreshed,
+                }
             }
-            Err(bad) => (
-                frame::response(bad.request_id.as_ref(), &Err(bad.error)),
-                Pushes::none(),
-            ),
+            Err(bad) => {
+                FrameReply::error(frame::response(bad.request_id.as_ref(), &Err(bad.error)))
+            }
         }
     }
 
@@ -353,6 +372,17 @@ impl Engine {
             return Err(EcbError::unauthorized("userToken has expired; reconnect"));
         }
         Ok(())
+    }
+}
+
+impl FrameReply {
+    /// A response frame carrying an error: nothing to push.
+    pub fn error(frame: String) -> Self {
+        Self {
+            frame,
+            pushes: Pushes::none(),
+            refreshed: None,
+        }
     }
 }
 

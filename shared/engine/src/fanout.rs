@@ -1,16 +1,36 @@
 //! Fan-out: delivering one event to every connection in a channel, at most a
-//! bounded number at a time, and forgetting connections that are gone.
+//! bounded number at a time, and forgetting connections that are gone; then,
+//! for a stored message, telling the backend whom it did not reach.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::ports::{Member, PushError};
-use crate::{Engine, PushEvent, presence};
+use serde_json::json;
+
+use crate::ports::{BackendCall, BackendOperation, Member, PushError};
+use crate::{Engine, ErrorCode, PushEvent, presence};
+
+/// How many times a failed notifyUndelivered is tried in all, and the
+/// pause before the second try (growing fourfold).
+const NOTIFY_ATTEMPTS: u32 = 3;
+const NOTIFY_FIRST_RETRY: Duration = Duration::from_millis(100);
 
 /// One event for a set of members, minus the connection that caused it.
 pub(crate) struct FanOut {
     pub(crate) members: Vec<Member>,
     pub(crate) except: Option<String>,
     pub(crate) event: PushEvent,
+    /// For a stored message: whom the backend hears about if not reached.
+    pub(crate) undelivered: Option<Undelivered>,
+}
+
+/// A stored message's audience, for notifyUndelivered: the thread's
+/// members (from its threadToken), minus the author.
+pub(crate) struct Undelivered {
+    pub(crate) message_id: String,
+    pub(crate) member_ids: Vec<String>,
+    pub(crate) author: Option<String>,
 }
 
 /// Pushes an operation owes, delivered after its caller has the reply.
@@ -29,6 +49,23 @@ impl Pushes {
             members,
             except: except.map(str::to_owned),
             event,
+            undelivered: None,
+        }])
+    }
+
+    /// A stored message's push, after which (with `ECB_NOTIFY_UNDELIVERED`)
+    /// the backend is told which members it did not reach.
+    pub(crate) fn message(
+        members: Vec<Member>,
+        except: Option<&str>,
+        event: PushEvent,
+        undelivered: Option<Undelivered>,
+    ) -> Self {
+        Self(vec![FanOut {
+            members,
+            except: except.map(str::to_owned),
+            event,
+            undelivered,
         }])
     }
 
@@ -43,35 +80,84 @@ impl Pushes {
         self.0.is_empty()
     }
 
-    /// Delivers every push; returns how many connections received one.
+    /// Delivers every push (then any notifyUndelivered, which the caller's
+    /// reply never waits for: it was sent before); returns how many
+    /// connections received one.
     pub async fn deliver(self, engine: &Engine) -> usize {
         let mut delivered = 0;
         for fan_out in self.0 {
-            delivered += fan_out_one(
-                engine,
-                &fan_out.members,
-                fan_out.except.as_deref(),
-                &fan_out.event,
-            )
-            .await;
+            delivered += fan_out_one(engine, fan_out).await;
         }
         delivered
     }
 }
 
-/// Pushes `event` to `members` except `except`; connections found gone are
+/// Pushes the event to the members except one; connections found gone are
 /// forgotten (with their presence) afterwards. Returns deliveries made.
-async fn fan_out_one(
-    engine: &Engine,
-    members: &[Member],
-    except: Option<&str>,
-    event: &PushEvent,
-) -> usize {
-    let (delivered, gone) = push_all(engine, members, except, event).await;
-    if !gone.is_empty() {
-        forget_connections(engine, &gone).await;
+async fn fan_out_one(engine: &Engine, fan_out: FanOut) -> usize {
+    let reach = push_all(
+        engine,
+        &fan_out.members,
+        fan_out.except.as_deref(),
+        &fan_out.event,
+    )
+    .await;
+    if !reach.gone.is_empty() {
+        forget_connections(engine, &reach.gone).await;
     }
-    delivered
+    if let Some(undelivered) = fan_out.undelivered
+        && engine.config.notify_undelivered
+    {
+        notify_undelivered(engine, fan_out.event.thread_id(), undelivered, &reach.users).await;
+    }
+    reach.delivered
+}
+
+/// Tells the backend which members a message reached on no connection, so
+/// it can send a mobile push or an email. Signed like every backend call;
+/// retried a bounded number of times, then logged and dropped.
+async fn notify_undelivered(
+    engine: &Engine,
+    thread_id: &str,
+    undelivered: Undelivered,
+    reached: &HashSet<String>,
+) {
+    let user_ids: Vec<&String> = undelivered
+        .member_ids
+        .iter()
+        .filter(|id| undelivered.author.as_ref() != Some(*id) && !reached.contains(*id))
+        .collect();
+    if user_ids.is_empty() {
+        return;
+    }
+    let body = json!({
+        "threadId": thread_id,
+        "messageId": undelivered.message_id,
+        "userIds": user_ids,
+    });
+    let mut pause = NOTIFY_FIRST_RETRY;
+    for attempt in 1..=NOTIFY_ATTEMPTS {
+        let call = BackendCall {
+            operation: BackendOperation::NotifyUndelivered,
+            user_token: None,
+            body: body.clone(),
+            idempotency_key: None,
+        };
+        match engine.backend.call(call).await {
+            Ok(_) => return,
+            // A refusal will not change on a retry.
+            Err(error)
+                if error.code == ErrorCode::BackendRejected || attempt == NOTIFY_ATTEMPTS =>
+            {
+                tracing::warn!(thread = %thread_id, code = %error.code, message = %error.message, "notifyUndelivered dropped");
+                return;
+            }
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause *= 4;
+            }
+        }
+    }
 }
 
 /// Removes connections and announces users who went offline with them.
@@ -100,10 +186,20 @@ pub(crate) async fn forget_connections(engine: &Engine, connection_ids: &[String
             };
             let offline = presence::change(&thread_id, &record.user.user_id, false, &members);
             if let Some(event) = offline {
-                push_all(engine, &members, None, &event).await;
+                let _ = push_all(engine, &members, None, &event).await;
             }
         }
     }
+}
+
+/// Who one fan-out reached.
+#[must_use]
+struct Reach {
+    delivered: usize,
+    /// The users with at least one connection the push arrived at.
+    users: HashSet<String>,
+    /// Connections that no longer exist.
+    gone: Vec<String>,
 }
 
 async fn push_all(
@@ -111,7 +207,7 @@ async fn push_all(
     members: &[Member],
     except: Option<&str>,
     event: &PushEvent,
-) -> (usize, Vec<String>) {
+) -> Reach {
     let targets: Vec<Member> = members
         .iter()
         .filter(|member| Some(member.connection_id.as_str()) != except)
@@ -121,16 +217,22 @@ async fn push_all(
         .pusher
         .push_each(targets, Arc::new(event.clone()))
         .await;
-    let mut delivered = 0;
-    let mut gone = Vec::new();
+    let mut reach = Reach {
+        delivered: 0,
+        users: HashSet::new(),
+        gone: Vec::new(),
+    };
     for (member, result) in results {
         match result {
-            Ok(()) => delivered += 1,
-            Err(PushError::Gone) => gone.push(member.connection_id),
+            Ok(()) => {
+                reach.delivered += 1;
+                reach.users.insert(member.user_id);
+            }
+            Err(PushError::Gone) => reach.gone.push(member.connection_id),
             Err(PushError::Failed(reason)) => {
                 tracing::warn!(connection = %member.connection_id, %reason, "push failed")
             }
         }
     }
-    (delivered, gone)
+    reach
 }

@@ -27,7 +27,7 @@ pub mod testing;
 pub mod tokens;
 
 pub use config::{ConfigError, EngineConfig, Settings};
-pub use engine::{Caller, Credentials, Engine, Payload, Reply, Request};
+pub use engine::{Caller, Credentials, Engine, FrameReply, Payload, Reply, Request};
 pub use error::{EcbError, ErrorCode};
 pub use fanout::Pushes;
 pub use protocol::action::Action;

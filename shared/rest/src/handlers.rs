@@ -45,7 +45,7 @@ async fn run(app: &RestState, headers: &HeaderMap, action: &str, body: &[u8]) ->
         action,
         payload: ecb_engine::Payload::Body(body),
     };
-    let Reply { result, pushes } = app
+    let Reply { result, pushes, .. } = app
         .engine
         .execute(Credentials::Bearer(bearer(headers)), request)
         .await;

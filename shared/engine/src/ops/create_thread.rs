@@ -44,8 +44,13 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     let created = threads::check_thread_and_messages(engine, answer, None)?;
     let thread_id = created.thread.thread_id();
     let joined = threads::join_channel(engine, caller, thread_id).await?;
-    let messages =
-        threads::message_pushes(engine, thread_id, &created.messages, caller.connection_id())
-            .await?;
+    let messages = threads::message_pushes(
+        engine,
+        thread_id,
+        &created.messages,
+        caller.connection_id(),
+        None,
+    )
+    .await?;
     Ok((created.answer, joined.then(messages)))
 }

@@ -4,11 +4,14 @@
 
 mod create_thread;
 mod get_contacts;
+mod get_messages;
 mod get_presence;
 mod get_thread;
 mod get_threads;
 mod get_user_token;
 mod leave_thread;
+mod mark_read;
+mod refresh_token;
 mod send_message;
 mod server_disconnect_user;
 mod server_presence;
@@ -27,14 +30,35 @@ use crate::{Action, Caller, EcbError, Engine};
 /// An operation's result and the pushes it owes.
 pub(crate) type Outcome = Result<(Value, Pushes), EcbError>;
 
+/// What a finished operation hands back to [`Engine::execute`].
+pub(crate) struct Done {
+    pub(crate) value: Value,
+    pub(crate) pushes: Pushes,
+    /// The connection's new caller (refreshToken only).
+    pub(crate) refreshed: Option<Caller>,
+}
+
+impl From<(Value, Pushes)> for Done {
+    fn from((value, pushes): (Value, Pushes)) -> Self {
+        Self {
+            value,
+            pushes,
+            refreshed: None,
+        }
+    }
+}
+
 /// Routes an operation to its file, with the principal its access checked.
 pub(crate) async fn dispatch(
     engine: &Engine,
     principal: &Principal<'_>,
     action: Action,
     payload: Value,
-) -> Outcome {
-    match (principal, action) {
+) -> Result<Done, EcbError> {
+    if let (Principal::User(caller), Action::RefreshToken) = (principal, action) {
+        return refresh_token::run(engine, caller, payload).await;
+    }
+    let outcome = match (principal, action) {
         (_, Action::GetUserToken) => get_user_token::run(engine, payload).await,
         (Principal::User(caller), action) => {
             let caller = *caller;
@@ -46,6 +70,8 @@ pub(crate) async fn dispatch(
                 Action::SendMessage => send_message::run(engine, caller, payload).await,
                 Action::LeaveThread => leave_thread::run(engine, caller, payload).await,
                 Action::GetPresence => get_presence::run(engine, caller, payload).await,
+                Action::GetMessages => get_messages::run(engine, caller, payload).await,
+                Action::MarkRead => mark_read::run(engine, caller, payload).await,
                 _ => Err(misrouted(action)),
             }
         }
@@ -55,7 +81,8 @@ pub(crate) async fn dispatch(
             server_disconnect_user::run(engine, payload).await
         }
         (_, action) => Err(misrouted(action)),
-    }
+    };
+    outcome.map(Done::from)
 }
 
 /// An action that reached dispatch with the wrong principal: a bug in

@@ -54,11 +54,16 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             "backend addThreadMessage returned no message",
         ));
     };
+    let audience = threads::Audience {
+        member_ids: &thread.member_ids,
+        author: Some(&caller.user.user_id),
+    };
     let pushes = threads::message_pushes(
         engine,
         &thread.thread_id,
         std::slice::from_ref(&ack),
         caller.connection_id(),
+        Some(audience),
     )
     .await?;
     Ok((to_value(&ack)?, pushes))

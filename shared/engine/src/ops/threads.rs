@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::engine::store_failure;
-use crate::fanout::Pushes;
+use crate::fanout::{Pushes, Undelivered};
 use crate::protocol::models::{Thread, ThreadAndMessages, ThreadMessage};
 use crate::tokens::ThreadClaims;
 use crate::{Caller, EcbError, Engine, PushEvent, presence};
@@ -119,24 +119,39 @@ pub(crate) async fn leave_channel(
 }
 
 /// Pushes stored messages to a channel, skipping the connection that sent them.
+/// With `audience` (the thread's members and the author), the backend is
+/// told after each fan-out whom the message did not reach.
 pub(crate) async fn message_pushes(
     engine: &Engine,
     thread_id: &str,
     messages: &[ThreadMessage],
     except: Option<&str>,
+    audience: Option<Audience<'_>>,
 ) -> Result<Pushes, EcbError> {
     if messages.is_empty() {
         return Ok(Pushes::none());
     }
     let members = engine.channel(thread_id).await?;
     Ok(messages.iter().fold(Pushes::none(), |pushes, message| {
-        pushes.then(Pushes::one(
+        let undelivered = audience.as_ref().map(|audience| Undelivered {
+            message_id: message.message_id().to_owned(),
+            member_ids: audience.member_ids.to_vec(),
+            author: audience.author.map(str::to_owned),
+        });
+        pushes.then(Pushes::message(
             members.clone(),
             except,
             PushEvent::Message {
                 thread_id: thread_id.to_owned(),
                 message: message.clone(),
             },
+            undelivered,
         ))
     }))
+}
+
+/// Who a message is for: the thread's members, and its author among them.
+pub(crate) struct Audience<'a> {
+    pub(crate) member_ids: &'a [String],
+    pub(crate) author: Option<&'a str>,
 }

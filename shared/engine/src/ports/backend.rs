@@ -16,6 +16,9 @@ pub enum BackendOperation {
     CreateThread,
     GetThread,
     AddThreadMessage,
+    GetThreadMessages,
+    MarkRead,
+    NotifyUndelivered,
 }
 
 impl BackendOperation {

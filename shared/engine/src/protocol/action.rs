@@ -27,6 +27,10 @@ pub enum Action {
     SendMessage,
     LeaveThread,
     GetPresence,
+    GetMessages,
+    MarkRead,
+    /// Swaps a connection's userToken for a fresher one of the same user.
+    RefreshToken,
     /// `POST /v1/server/publish`.
     #[strum(serialize = "server/publish")]
     ServerPublish,

@@ -33,15 +33,22 @@ pub enum PushEvent {
         user_id: String,
         online: bool,
     },
+    /// A user has read the thread up to a message (markRead).
+    Read {
+        thread_id: String,
+        user_id: String,
+        message_id: String,
+    },
 }
 
 impl PushEvent {
-    /// The event name (`message`, `typing`, `presence`).
+    /// The event name (`message`, `typing`, `presence`, `read`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Message { .. } => "message",
             Self::Typing { .. } => "typing",
             Self::Presence { .. } => "presence",
+            Self::Read { .. } => "read",
         }
     }
 
@@ -50,7 +57,8 @@ impl PushEvent {
         match self {
             Self::Message { thread_id, .. }
             | Self::Typing { thread_id, .. }
-            | Self::Presence { thread_id, .. } => thread_id,
+            | Self::Presence { thread_id, .. }
+            | Self::Read { thread_id, .. } => thread_id,
         }
     }
 
@@ -97,6 +105,11 @@ impl PushEvent {
                 thread_id,
                 user_id: text("userId")?,
                 online: flag("online")?,
+            }),
+            "read" => Some(Self::Read {
+                thread_id,
+                user_id: text("userId")?,
+                message_id: text("messageId")?,
             }),
             _ => None,
         }

@@ -40,6 +40,7 @@ impl Default for TestEngineBuilder {
                 backend_url: UNREACHABLE_BACKEND_URL.to_owned(),
                 keys: TestKeys::key_set(),
                 block_non_members: true,
+                notify_undelivered: false,
                 backend_secret: None,
                 issuer: None,
                 audience: None,
