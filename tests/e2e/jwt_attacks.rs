@@ -208,7 +208,7 @@ async fn a_kid_that_names_no_configured_key_is_refused_whatever_key_signed_it() 
         ecb_demo_backend::DEMO_PUBLIC_KEY_PEM
     );
     let stack = Stack::with(StackOptions {
-        flags: vec!["--public-key".into(), keys],
+        flags: vec![format!("--public-key={keys}")],
         ..Default::default()
     })
     .await;
