@@ -21,6 +21,9 @@ async fn server(dynalite: &Dynalite, backend: &str) -> ecb_server::RunningServer
         &dynalite.url,
         "--rate-limit",
         "1000",
+        // The fan-out tests hold hundreds of one user's connections.
+        "--max-connections-per-user",
+        "0",
     ])
     .expect("settings");
     ecb_server::start(&settings).await.expect("server starts")
