@@ -9,6 +9,7 @@ mod close_codes;
 mod connection_limits;
 mod dynamo_store;
 mod engineio_protocol;
+mod fuzz;
 mod jwt_attacks;
 mod limits;
 mod operations;

@@ -5,6 +5,7 @@ pub mod conformance;
 pub mod dynalite;
 pub mod eio_client;
 pub mod fault_backend;
+pub mod fuzz;
 pub mod lambda;
 pub mod original_backend;
 pub mod raw_http;
