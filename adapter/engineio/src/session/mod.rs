@@ -174,11 +174,10 @@ impl Actor {
             // One bound on what a client may have waiting for the layer
             // above, whether it arrives as WebSocket frames or POST bodies.
             let reading = self.layer.wants_more();
-            let abort = self.abort.clone();
             let event = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Event::Shutdown,
-                why = abort.aborted() => Event::Aborted(why),
+                why = self.abort.aborted() => Event::Aborted(why),
                 // Timers first: a request arriving after the pong deadline
                 // must find the session already closed.
                 _ = tokio::time::sleep_until(at) => Event::Timer(due),
