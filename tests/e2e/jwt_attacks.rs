@@ -164,6 +164,103 @@ async fn non_members_reach_the_backend_when_block_non_members_is_off() {
 }
 
 #[tokio::test]
+async fn what_no_backend_sees_checks_membership_even_when_block_non_members_is_off() {
+    let stack = Stack::with(StackOptions {
+        flags: vec!["--block-non-members".into(), "false".into()],
+        ..Default::default()
+    })
+    .await;
+    let mut carol = stack.ws("carol").await; // not in alice-bob
+    let other_thread = stack.thread_token("alice-bob");
+    let typing =
+        json!({ "threadToken": other_thread, "message": { "type": "typing", "data": true } });
+    let presence = json!({ "threadToken": other_thread });
+    assert_eq!(
+        carol.error_code("sendMessage", typing.clone()).await,
+        "forbidden"
+    );
+    assert_eq!(
+        carol.error_code("getPresence", presence.clone()).await,
+        "forbidden"
+    );
+    let carol_token = stack.user_token("carol");
+    for (action, payload) in [("sendMessage", &typing), ("getPresence", &presence)] {
+        let (status, body) = stack.rest().call(action, Some(&carol_token), payload).await;
+        assert_eq!(
+            (status.as_u16(), body["error"]["code"].as_str()),
+            (403, Some("forbidden")),
+            "REST {action}"
+        );
+    }
+    // Members still type and see presence.
+    let mut alice = stack.ws("alice").await;
+    alice.ok("sendMessage", typing).await;
+    alice.ok("getPresence", presence).await;
+    assert!(stack.backend_calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_kid_that_names_no_configured_key_is_refused_whatever_key_signed_it() {
+    // The demo key twice: as the stack's file `demo.pem` (id "demo") and as
+    // unlabelled text; the intruder's key as text labelled "next".
+    let keys = format!(
+        "{}next: {INTRUDER_PUBLIC_KEY}",
+        ecb_demo_backend::DEMO_PUBLIC_KEY_PEM
+    );
+    let stack = Stack::with(StackOptions {
+        flags: vec![format!("--public-key={keys}")],
+        ..Default::default()
+    })
+    .await;
+    let url = stack.ecb.url();
+    let alice = TestTokens::user_claims("alice");
+    let tokens = &stack.tokens;
+    for (why, token) in [
+        (
+            "the demo key without kid",
+            tokens.signed_with_kid(&alice, None),
+        ),
+        (
+            "the demo key as demo",
+            tokens.signed_with_kid(&alice, Some("demo")),
+        ),
+        (
+            "a text key by its label",
+            tokens.by_intruder(&alice, Some("next")),
+        ),
+        ("a text key without kid", tokens.by_intruder(&alice, None)),
+    ] {
+        assert!(WsClient::connect(&url, &token).await.is_ok(), "{why}");
+    }
+    for (why, token) in [
+        (
+            "a path as kid",
+            tokens.signed_with_kid(&alice, Some("../../etc/passwd")),
+        ),
+        (
+            "an unknown kid",
+            tokens.signed_with_kid(&alice, Some("nope")),
+        ),
+        (
+            "another text key's label",
+            tokens.signed_with_kid(&alice, Some("next")),
+        ),
+    ] {
+        assert_eq!(
+            WsClient::connect(&url, &token).await.err(),
+            Some(401),
+            "{why}"
+        );
+        let (status, _) = stack
+            .rest()
+            .call("getThreads", Some(&token), &json!({}))
+            .await;
+        assert_eq!(status, 401, "REST: {why}");
+    }
+    assert!(stack.backend_calls().is_empty());
+}
+
+#[tokio::test]
 async fn issuer_and_audience_are_checked_when_configured() {
     let stack = Stack::with(StackOptions {
         flags: vec![

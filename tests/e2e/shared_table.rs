@@ -2,13 +2,13 @@
 //! with no broker: each pushes to the others' connections through their
 //! `/@connections` endpoints.
 
-use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
+use ecb_demo_backend::{DEMO_PUBLIC_KEY_TEXT, DemoBackend};
 use ecb_engine::Settings;
 use ecb_tests::{Dynalite, WsClient};
 use serde_json::json;
 
 async fn server(dynalite: &Dynalite, backend: &str) -> ecb_server::RunningServer {
-    let public_key = format!("--public-key={DEMO_PUBLIC_KEY_PEM}");
+    let public_key = format!("--public-key={DEMO_PUBLIC_KEY_TEXT}");
     let settings = Settings::from_args([
         "--listen",
         "127.0.0.1:0",
@@ -21,6 +21,9 @@ async fn server(dynalite: &Dynalite, backend: &str) -> ecb_server::RunningServer
         &dynalite.url,
         "--rate-limit",
         "1000",
+        // The fan-out tests hold hundreds of one user's connections.
+        "--max-connections-per-user",
+        "0",
     ])
     .expect("settings");
     ecb_server::start(&settings).await.expect("server starts")
@@ -112,7 +115,7 @@ async fn serve_process(dynalite: &Dynalite, backend: &str) -> ServeProcess {
         .arg("serve")
         .env("ECB_LISTEN", format!("127.0.0.1:{port}"))
         .env("ECB_BACKEND_URL", backend)
-        .env("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM)
+        .env("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_TEXT)
         .env("ECB_TABLE", "ecb-processes")
         .env("ECB_DYNAMODB_ENDPOINT", &dynalite.url)
         .env("AWS_ACCESS_KEY_ID", "local")

@@ -3,7 +3,7 @@
 //! Gateway, and the demo backend.
 
 use ecb_aws::DynamoStore;
-use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
+use ecb_demo_backend::{DEMO_PUBLIC_KEY_TEXT, DemoBackend};
 use ecb_server::gateway::{GatewayConfig, RunningGateway};
 
 use crate::{Dynalite, LambdaWatch, Rest, TestTokens, WsClient};
@@ -61,7 +61,7 @@ impl Serverless {
             .expect("gateway starts");
         let mut env = vec![
             ("ECB_BACKEND_URL", backend_url),
-            ("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_PEM.to_owned()),
+            ("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_TEXT.to_owned()),
             ("ECB_TABLE", TABLE.to_owned()),
             ("ECB_DYNAMODB_ENDPOINT", dynalite.url.clone()),
             ("ECB_MANAGEMENT_ENDPOINT", gateway.url()),

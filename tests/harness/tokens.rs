@@ -45,6 +45,11 @@ impl TestTokens {
         self.demo.sign(claims)
     }
 
+    /// Claims signed with the demo key under another key id (or none).
+    pub fn signed_with_kid(&self, claims: &Value, kid: Option<&str>) -> String {
+        self.demo.sign_with_kid(claims, kid)
+    }
+
     /// Claims signed with a key ECB does not know.
     pub fn by_intruder(&self, claims: &Value, kid: Option<&str>) -> String {
         let mut header = Header::new(Algorithm::RS256);

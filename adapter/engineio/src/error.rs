@@ -12,18 +12,25 @@ pub(crate) enum EioError {
     BadHandshakeMethod,
     BadRequest,
     UnsupportedProtocolVersion,
+    /// Not the reference server's: one address holds too many sessions.
+    TooManySessions,
 }
 
 impl IntoResponse for EioError {
     fn into_response(self) -> Response {
-        let (code, message) = match self {
-            Self::TransportUnknown => (0, "Transport unknown"),
-            Self::UnknownSid => (1, "Session ID unknown"),
-            Self::BadHandshakeMethod => (2, "Bad handshake method"),
-            Self::BadRequest => (3, "Bad request"),
-            Self::UnsupportedProtocolVersion => (5, "Unsupported protocol version"),
+        let (status, code, message) = match self {
+            Self::TransportUnknown => (StatusCode::BAD_REQUEST, 0, "Transport unknown"),
+            Self::UnknownSid => (StatusCode::BAD_REQUEST, 1, "Session ID unknown"),
+            Self::BadHandshakeMethod => (StatusCode::BAD_REQUEST, 2, "Bad handshake method"),
+            Self::BadRequest => (StatusCode::BAD_REQUEST, 3, "Bad request"),
+            // The reference server's "Forbidden" code, with the status that
+            // tells a client to come back later.
+            Self::TooManySessions => (StatusCode::TOO_MANY_REQUESTS, 4, "Too many sessions"),
+            Self::UnsupportedProtocolVersion => {
+                (StatusCode::BAD_REQUEST, 5, "Unsupported protocol version")
+            }
         };
         let body = serde_json::json!({ "code": code, "message": message });
-        (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+        (status, axum::Json(body)).into_response()
     }
 }

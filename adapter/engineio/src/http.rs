@@ -1,6 +1,7 @@
 //! The Engine.IO HTTP endpoint: request validation in the reference server's
 //! order, the handshake, polling GET/POST, and WebSocket upgrades.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -9,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -21,7 +22,7 @@ use crate::EngineIo;
 use crate::command::{Command, Post};
 use crate::error::EioError;
 use crate::registry::Entry;
-use crate::session::open;
+use crate::session::{AbortOnDrop, Aborted, open};
 
 #[derive(Deserialize)]
 struct EioQuery {
@@ -65,6 +66,7 @@ fn text(body: String) -> Response {
 
 async fn handle(
     State(eio): State<Arc<EngineIo>>,
+    extensions: axum::http::Extensions,
     method: Method,
     query: Result<Query<EioQuery>, QueryRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -105,6 +107,21 @@ async fn handle(
     if query.eio.as_deref() != Some("4") {
         return EioError::UnsupportedProtocolVersion.into_response();
     }
+    // The peer's address, when the server was started with it (`ConnectInfo`).
+    let ip: Option<IpAddr> = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    if eio
+        .registry
+        .admits(ip, eio.config.max_sessions_per_ip)
+        .is_err()
+    {
+        tracing::debug!(
+            ?ip,
+            "engine.io handshake refused: too many sessions from one address"
+        );
+        return EioError::TooManySessions.into_response();
+    }
     let handshake = |sid: &str, over_polling: bool| {
         Handshake::new(
             sid,
@@ -119,7 +136,7 @@ async fn handle(
         TransportKind::Polling => {
             let sid = new_sid();
             let greeting = handshake(&sid, true);
-            open(&eio, sid, None, None);
+            open(&eio, sid, ip, None, None);
             text(greeting.encode_text())
         }
         TransportKind::WebSocket => match upgrade {
@@ -128,7 +145,7 @@ async fn handle(
                 let greeting = handshake(&sid, false);
                 crate::frugal(upgrade, eio.config.max_payload).on_upgrade(
                     move |socket| async move {
-                        open(&eio, sid, Some(socket), Some(greeting));
+                        open(&eio, sid, ip, Some(socket), Some(greeting));
                     },
                 )
             }
@@ -142,7 +159,12 @@ async fn poll(entry: Entry) -> Response {
     if entry.commands.send(Command::Poll(reply)).await.is_err() {
         return EioError::UnknownSid.into_response();
     }
-    match answer.await {
+    // A poll whose client goes away may take packets with it: the session
+    // ends with it, so the client reconnects instead of missing them.
+    let in_flight = AbortOnDrop::new(entry.abort.clone(), Aborted::PollClosedPrematurely);
+    let answer = answer.await;
+    in_flight.disarm();
+    match answer {
         Ok(Ok(body)) => text(body),
         Ok(Err(error)) => error.into_response(),
         Err(_) => EioError::UnknownSid.into_response(),

@@ -15,6 +15,7 @@
 //!   the layer above ask of a session.
 
 mod buffers;
+mod close;
 mod command;
 mod config;
 mod error;
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use buffers::frugal;
+pub use close::CloseCode;
 pub use config::EngineIoConfig;
 pub use http::router;
 pub use session::{Refused, SessionSender};

@@ -37,6 +37,7 @@ fn suite_config(path: &str) -> EngineIoConfig {
         ping_interval: Duration::from_millis(300),
         ping_timeout: Duration::from_millis(200),
         max_payload: 1_000_000,
+        max_sessions_per_ip: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! `ecb demo`: the demo backend and ECB together, ready to chat.
 
-use ecb_demo_backend::{DEMO_PUBLIC_KEY_PEM, DemoBackend};
+use ecb_demo_backend::{DEMO_PUBLIC_KEY_TEXT, DemoBackend};
 use ecb_engine::Settings;
 
 use crate::RunningServer;
@@ -19,7 +19,7 @@ pub async fn start(mut settings: Settings, backend_listen: &str) -> anyhow::Resu
     let backend_addr = backend.clone().spawn(backend_listen).await?;
     let backend_url = format!("http://{backend_addr}");
     settings.backend_url = Some(backend_url.clone());
-    settings.public_key = Some(DEMO_PUBLIC_KEY_PEM.to_owned());
+    settings.public_key = Some(DEMO_PUBLIC_KEY_TEXT.to_owned());
     settings.public_key_file.clear();
     let server = crate::start(&settings).await?;
     backend.set_ecb_url(server.url());

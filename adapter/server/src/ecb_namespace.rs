@@ -5,14 +5,15 @@
 //! here: the mapping itself is the engine's.
 
 use async_trait::async_trait;
-use ecb_engine::Caller;
 use ecb_engine::ports::PushError;
 use ecb_engine::protocol::socketio;
 use ecb_engine::protocol::wire::Wire;
+use ecb_engine::{Caller, EcbError, ErrorCode};
 use ecb_socketio_codec::{MAIN_NAMESPACE, Payload};
 use serde_json::{Map, Value, json};
 
 use crate::hub::{Mailbox, queue_full};
+use crate::slots::Slot;
 use crate::{AppState, Outbound};
 use ecb_engineio::Refused;
 use ecb_socketio::{Emitter, NamespaceSocket, Namespaces};
@@ -47,6 +48,11 @@ impl Namespaces for EcbNamespaces {
             )
             .await
             .map_err(|error| socketio::connect_error(&error))?;
+        let Ok(user_slot) = self.app.user_connections.take(&caller.user.user_id) else {
+            self.app.engine.disconnect(&connection_id).await;
+            let error = EcbError::new(ErrorCode::RateLimited, "too many connections for this user");
+            return Err(socketio::connect_error(&error));
+        };
         self.app.hub.register(
             &connection_id,
             SocketIoMailbox {
@@ -58,6 +64,7 @@ impl Namespaces for EcbNamespaces {
             app: self.app.clone(),
             caller,
             emitter,
+            _user_slot: user_slot,
         }))
     }
 }
@@ -72,6 +79,8 @@ impl Mailbox for SocketIoMailbox {
     fn offer(&self, outbound: Outbound) -> Result<(), PushError> {
         let session = self.emitter.session();
         match outbound {
+            // A session that cannot take the push is closed by ecb-engineio
+            // (its client reconnects and resyncs), so nothing is lost unsaid.
             Outbound::Push(push) => {
                 session
                     .try_send_encoded(push.socket_io_frame())
@@ -97,6 +106,8 @@ struct EcbSocket {
     app: AppState,
     caller: Caller,
     emitter: Emitter,
+    /// This connection's place among its user's.
+    _user_slot: Slot<String>,
 }
 
 impl EcbSocket {

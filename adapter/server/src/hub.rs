@@ -9,15 +9,17 @@ use async_trait::async_trait;
 use ecb_engine::PushEvent;
 use ecb_engine::ports::{Member, PushError, Pusher};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Outbound, SharedPush};
 
-/// How many frames may wait for a slow socket before further ones are dropped.
+/// How many frames may wait for a slow socket before it counts as lagging.
 const QUEUE_DEPTH: usize = 1024;
 
 /// Where a connection takes what the hub hands it. Offering never waits:
 /// a fan-out must not stall behind one slow socket, so a full mailbox
-/// refuses (the push is lost for that socket, as on API Gateway).
+/// refuses; the local server's sockets are then closed so their clients
+/// resynchronise (`SocketMailbox`, and the Engine.IO session's own queue).
 pub trait Mailbox: Send + Sync + 'static {
     /// Hands `outbound` over; `Gone` when the connection has ended.
     fn offer(&self, outbound: Outbound) -> Result<(), PushError>;
@@ -29,6 +31,27 @@ impl Mailbox for mpsc::Sender<Outbound> {
         self.try_send(outbound).map_err(|error| match error {
             mpsc::error::TrySendError::Closed(_) => PushError::Gone,
             mpsc::error::TrySendError::Full(_) => queue_full(),
+        })
+    }
+}
+
+/// A raw WebSocket's queue. When it is full the client reads slower than
+/// it is pushed to and has lost a push: its writer closes it with the
+/// resync code instead of going on with a gap (`ws.rs`).
+pub struct SocketMailbox {
+    pub sender: mpsc::Sender<Outbound>,
+    /// Cancelled when a push did not fit.
+    pub lagging: CancellationToken,
+}
+
+impl Mailbox for SocketMailbox {
+    fn offer(&self, outbound: Outbound) -> Result<(), PushError> {
+        self.sender.try_send(outbound).map_err(|error| match error {
+            mpsc::error::TrySendError::Closed(_) => PushError::Gone,
+            mpsc::error::TrySendError::Full(_) => {
+                self.lagging.cancel();
+                queue_full()
+            }
         })
     }
 }

@@ -10,7 +10,9 @@
 //! mapping, and `conformance` puts the official suites' behaviours on the
 //! same layers.
 
+mod client_io;
 pub mod conformance;
+mod connections;
 pub mod demo;
 mod ecb_namespace;
 pub mod gateway;
@@ -19,9 +21,11 @@ mod management;
 mod outbound;
 mod routing_pusher;
 mod server;
+mod slots;
 mod state;
 mod ws;
 
+pub use connections::ConnectionLimits;
 pub use hub::{LocalHub, Mailbox};
 pub use outbound::{Outbound, SharedPush};
 pub use server::{RunningServer, serve, start};

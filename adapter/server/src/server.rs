@@ -17,8 +17,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::connections::{self, ConnectionLimits};
 use crate::ecb_namespace::EcbNamespaces;
 use crate::routing_pusher::RoutingPusher;
+use crate::slots::Slots;
 use crate::{AppState, LocalHub, management, ws};
 use ecb_engineio::{EngineIo, EngineIoConfig};
 use ecb_rest::{PushDelivery, RestState};
@@ -104,9 +106,11 @@ pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
         store_calls,
+        user_connections: Slots::new(ecb_engine::config::limit(settings.max_connections_per_user)),
     };
-    let app = router(state.clone());
-    let serving = serve(listener, app, state.shutdown.clone());
+    let limits = ConnectionLimits::from_settings(settings);
+    let app = router(state.clone(), limits);
+    let serving = connections::serve(listener, app, state.shutdown.clone(), limits);
     tracing::info!(%addr, shared = settings.table.is_some(), "ECB listening");
     Ok(RunningServer {
         addr,
@@ -115,32 +119,25 @@ pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
     })
 }
 
-/// Serves `app` on `listener` until `shutdown`, with Nagle off so small
-/// frames (pings, acks) leave at once.
+/// Serves `app` on `listener` until `shutdown`, without connection limits
+/// (the conformance servers and the emulator); `ecb serve` has its own.
 pub fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: CancellationToken,
 ) -> JoinHandle<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "server stopped");
-        }
-    })
+    connections::serve(listener, app, shutdown, ConnectionLimits::NONE)
 }
 
 /// Every route of the local server.
-fn router(state: AppState) -> Router {
+fn router(state: AppState, limits: ConnectionLimits) -> Router {
     let socket_io = EngineIo::new(
-        EngineIoConfig::new("/socket.io/"),
+        EngineIoConfig {
+            // A polling session holds no connection between its requests:
+            // one address gets as many sessions as connections.
+            max_sessions_per_ip: limits.max_per_ip,
+            ..EngineIoConfig::new("/socket.io/")
+        },
         SocketIo::new(
             EcbNamespaces { app: state.clone() },
             SOCKET_IO_CONNECT_TIMEOUT,

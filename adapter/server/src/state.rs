@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::LocalHub;
+use crate::slots::Slots;
 
 /// The local server's shared state: the engine, the sockets it pushes to, and
 /// the shutdown signal long-lived connections listen for.
@@ -23,4 +24,7 @@ pub struct AppState {
     pub tasks: TaskTracker,
     /// The DynamoDB calls made, when threads are shared through a table.
     pub store_calls: Option<ecb_aws::CallCounter>,
+    /// Open WebSocket and Socket.IO connections per userId, up to
+    /// `ECB_MAX_CONNECTIONS_PER_USER`.
+    pub user_connections: Arc<Slots<String>>,
 }

@@ -5,25 +5,34 @@
 //! engine one at a time, in order, while a writer sends responses and pushes,
 //! so pushes never wait behind a slow backend call.
 
+use std::time::Duration;
+
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecb_engine::protocol::frame;
 use ecb_engine::protocol::wire::Wire;
-use ecb_engine::{Caller, EcbError};
+use ecb_engine::{Caller, EcbError, ErrorCode};
+use ecb_engineio::CloseCode;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
+use crate::hub::SocketMailbox;
 use crate::{AppState, Outbound};
 use ecb_rest::envelope_response;
 
-/// Close code for a server going away (RFC 6455).
-const GOING_AWAY: u16 = 1001;
-/// Close code for a policy ending the connection (disconnectUser).
-const POLICY: u16 = 1008;
+/// The close code that tells a client it missed pushes (its queue filled
+/// while it read too slowly): reconnect, rejoin and page the gap
+/// (README, "Transports").
+pub const RESYNC: CloseCode = CloseCode::Application(4000);
+
+/// How long the writer may take to finish once the reader is done: a
+/// client that reads nothing must not keep the connection's task alive.
+const WRITER_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Deserialize)]
 pub struct Params {
@@ -62,8 +71,20 @@ pub async fn upgrade(
             return rejection.into_response();
         }
     };
+    let Ok(user_slot) = app.user_connections.take(&caller.user.user_id) else {
+        app.engine.disconnect(&connection_id).await;
+        let error = EcbError::new(ErrorCode::RateLimited, "too many connections for this user");
+        return envelope_response(StatusCode::TOO_MANY_REQUESTS, &Err(error)).into_response();
+    };
     let (sender, receiver) = crate::hub::socket_queue();
-    app.hub.register(&connection_id, sender.clone());
+    let lagging = CancellationToken::new();
+    app.hub.register(
+        &connection_id,
+        SocketMailbox {
+            sender: sender.clone(),
+            lagging: lagging.clone(),
+        },
+    );
     let failed = (app.clone(), connection_id.clone());
     ecb_engineio::frugal(
         upgrade,
@@ -75,7 +96,18 @@ pub async fn upgrade(
         app.hub.unregister(&connection_id);
         tokio::spawn(async move { app.engine.disconnect(&connection_id).await });
     })
-    .on_upgrade(move |socket| run(app, socket, caller, sender, receiver))
+    .on_upgrade(move |socket| async move {
+        let _user_slot = user_slot;
+        let outbox = Outbox { receiver, lagging };
+        run(app, socket, caller, sender, outbox).await
+    })
+}
+
+/// What the writer reads: the connection's queue, and the sign that it
+/// overflowed.
+struct Outbox {
+    receiver: mpsc::Receiver<Outbound>,
+    lagging: CancellationToken,
 }
 
 async fn run(
@@ -83,14 +115,18 @@ async fn run(
     socket: WebSocket,
     mut caller: Caller,
     sender: mpsc::Sender<Outbound>,
-    receiver: mpsc::Receiver<Outbound>,
+    outbox: Outbox,
 ) {
     let _tracked = app.tasks.token();
     let connection_id = caller.connection_id().unwrap_or_default().to_owned();
     tracing::info!(connection = %connection_id, user = %caller.user.user_id, "websocket open");
     let (sink, mut stream) = socket.split();
-    let mut writer = tokio::spawn(write(sink, receiver, app.shutdown.clone()));
+    // The reader tells the writer how the client broke the protocol, so the
+    // close frame carries the RFC 6455 code for it.
+    let (broken_tx, broken) = tokio::sync::oneshot::channel();
+    let mut writer = tokio::spawn(write(sink, outbox, broken, app.shutdown.clone()));
     let mut writer_done = false;
+    let mut broken_tx = Some(broken_tx);
     loop {
         let message = tokio::select! {
             message = stream.next() => message,
@@ -113,6 +149,11 @@ async fn run(
             Some(Ok(Message::Close(_))) | None => break,
             Some(Err(error)) => {
                 tracing::debug!(connection = %connection_id, %error, "websocket read failed");
+                if let (Some(close), Some(tx)) =
+                    (CloseCode::for_read_error(&error), broken_tx.take())
+                {
+                    let _ = tx.send(close);
+                }
                 break;
             }
         };
@@ -127,8 +168,13 @@ async fn run(
     }
     app.hub.unregister(&connection_id);
     drop(sender);
-    if !writer_done {
-        let _ = writer.await;
+    drop(broken_tx);
+    if !writer_done
+        && tokio::time::timeout(WRITER_GRACE, &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
     }
     app.engine.disconnect(&connection_id).await;
     tracing::info!(connection = %connection_id, "websocket closed");
@@ -136,20 +182,36 @@ async fn run(
 
 async fn write(
     mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
-    mut receiver: mpsc::Receiver<Outbound>,
-    shutdown: tokio_util::sync::CancellationToken,
+    Outbox {
+        mut receiver,
+        lagging,
+    }: Outbox,
+    broken: tokio::sync::oneshot::Receiver<(CloseCode, &'static str)>,
+    shutdown: CancellationToken,
 ) {
-    let close = |code: u16, reason: &'static str| {
-        Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        }))
-    };
+    // Taken once it has answered: a finished oneshot must not be polled again.
+    let mut broken = Some(broken);
     loop {
         let outbound = tokio::select! {
+            biased;
+            _ = lagging.cancelled() => {
+                // What is still queued is dropped: the client resyncs anyway.
+                let _ = sink.send(RESYNC.message("too slow: reconnect and resync")).await;
+                break;
+            }
+            close = async { broken.as_mut().expect("checked").await }, if broken.is_some() => {
+                broken = None;
+                match close {
+                    Ok((code, reason)) => {
+                        let _ = sink.send(code.message(reason)).await;
+                        break;
+                    }
+                    Err(_) => continue,
+                }
+            }
             outbound = receiver.recv() => outbound,
             _ = shutdown.cancelled() => {
-                let _ = sink.send(close(GOING_AWAY, "server shutting down")).await;
+                let _ = sink.send(CloseCode::GoingAway.message("server shutting down")).await;
                 break;
             }
         };
@@ -157,7 +219,8 @@ async fn write(
             Some(Outbound::Push(push)) => Message::Text(push.raw_frame()),
             Some(Outbound::Frame(text)) => Message::Text(text.into()),
             Some(Outbound::Close) => {
-                let _ = sink.send(close(POLICY, "disconnected by the server")).await;
+                let close = CloseCode::Policy.message("disconnected by the server");
+                let _ = sink.send(close).await;
                 break;
             }
             None => break,

@@ -165,9 +165,13 @@ async fn start_server(
                 paths.ecb.display().to_string(),
                 args,
                 // The peers have no rate limit: ECB's check still runs, at a
-                // limit no scenario reaches. Logs at warn, as the peers log nothing.
+                // limit no scenario reaches; nor a cap on connections, and
+                // every load client comes from one address. Logs at warn, as
+                // the peers log nothing.
                 vec![
                     ("ECB_RATE_LIMIT".to_owned(), "1000000".to_owned()),
+                    ("ECB_MAX_CONNECTIONS_PER_IP".to_owned(), "0".to_owned()),
+                    ("ECB_MAX_CONNECTIONS_PER_USER".to_owned(), "0".to_owned()),
                     ("RUST_LOG".to_owned(), "warn".to_owned()),
                 ],
             )
@@ -505,7 +509,8 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             release_dir: &release_dir,
             ecb_bin: &paths.ecb.display().to_string(),
             dynalite_cli: &dynalite_cli,
-            public_key_pem: std::fs::read_to_string(&paths.public_key)?,
+            // Labelled with the signer's kid, as ECB_PUBLIC_KEY text keys are.
+            public_key_pem: format!("demo: {}", std::fs::read_to_string(&paths.public_key)?),
             backend_url: backend_url.clone(),
             logs: &paths.logs,
             load_cpus: None,

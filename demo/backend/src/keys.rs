@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 /// The demo public key, PEM. ECB trusts it in `ecb demo` and the tests.
 pub const DEMO_PUBLIC_KEY_PEM: &str = include_str!("../keys/public/demo.pem");
+/// The demo public key as `ECB_PUBLIC_KEY` text: labelled with its id, so
+/// the demo tokens' `kid` names it.
+pub const DEMO_PUBLIC_KEY_TEXT: &str = concat!("demo: ", include_str!("../keys/public/demo.pem"));
 const DEMO_PRIVATE_KEY_PEM: &str = include_str!("../keys/demo.private.pem");
 /// The key id the demo tokens carry (the public key's file stem).
 pub const DEMO_KEY_ID: &str = "demo";
@@ -47,8 +50,14 @@ impl DemoKeys {
 
     /// Signs any claims as an RS256 JWT with the demo key id.
     pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_kid(claims, Some(&self.kid))
+    }
+
+    /// Signs claims with the demo key under any key id (or none), as a
+    /// backend whose key is configured under another name would.
+    pub fn sign_with_kid(&self, claims: &Value, kid: Option<&str>) -> String {
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
+        header.kid = kid.map(str::to_owned);
         jsonwebtoken::encode(&header, claims, &self.encoding).expect("RS256 signing succeeds")
     }
 

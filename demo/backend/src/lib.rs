@@ -16,7 +16,7 @@ mod state;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use keys::{DEMO_KEY_ID, DEMO_PUBLIC_KEY_PEM, DemoKeys};
+pub use keys::{DEMO_KEY_ID, DEMO_PUBLIC_KEY_PEM, DEMO_PUBLIC_KEY_TEXT, DemoKeys};
 pub use state::{DemoState, RecordedCall};
 
 /// A running demo backend.

@@ -71,6 +71,26 @@ pub struct Settings {
     /// through ECB_TABLE (default: http://ECB_LISTEN).
     #[arg(long, env = "ECB_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// How long a client has to send a request's line and headers, in
+    /// milliseconds; a keep-alive connection waits as long for its next one.
+    #[arg(long, env = "ECB_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// Closes a connection (HTTP or WebSocket) on which no byte moved either
+    /// way for this long, in seconds; 0: never.
+    #[arg(long, env = "ECB_IDLE_TIMEOUT_S", default_value_t = 600)]
+    pub idle_timeout_s: u64,
+    /// Connections one client address may hold open, and as many Engine.IO
+    /// sessions; 0: no limit.
+    #[arg(long, env = "ECB_MAX_CONNECTIONS_PER_IP", default_value_t = 1000)]
+    pub max_connections_per_ip: usize,
+    /// WebSocket and Socket.IO connections one user may hold on a server; 0: no limit.
+    #[arg(long, env = "ECB_MAX_CONNECTIONS_PER_USER", default_value_t = 100)]
+    pub max_connections_per_user: usize,
+}
+
+/// A limit where 0 means none.
+pub fn limit(value: usize) -> Option<usize> {
+    (value > 0).then_some(value)
 }
 
 /// Why start-up stops: one line naming the setting.
@@ -197,6 +217,12 @@ impl Settings {
         }
         if self.rate_limit == 0 {
             return Err(ConfigError::invalid("ECB_RATE_LIMIT", "must be positive"));
+        }
+        if self.header_timeout_ms == 0 {
+            return Err(ConfigError::invalid(
+                "ECB_HEADER_TIMEOUT_MS",
+                "must be positive",
+            ));
         }
         Ok(EngineConfig {
             backend_url: backend_url.trim_end_matches('/').to_owned(),

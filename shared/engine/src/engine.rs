@@ -78,6 +78,10 @@ pub enum Payload<'a> {
     /// A payload the transport had to parse to find the action (a raw
     /// WebSocket frame, a Socket.IO event), and the size of what it parsed.
     Parsed { value: Value, wire_size: usize },
+    /// A body the transport stopped reading past the largest payload (see
+    /// [`Engine::max_body`]), so as not to buffer what will be refused;
+    /// `length` is at least its size.
+    Unread { length: usize },
 }
 
 impl Payload<'_> {
@@ -85,12 +89,17 @@ impl Payload<'_> {
         match self {
             Self::Body(bytes) => bytes.len(),
             Self::Parsed { wire_size, .. } => *wire_size,
+            Self::Unread { length } => *length,
         }
     }
 
     fn into_value(self) -> Result<Value, EcbError> {
         match self {
             Self::Parsed { value, .. } => Ok(value),
+            Self::Unread { length } => Err(EcbError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("a body of {length} bytes or more"),
+            )),
             Self::Body(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
                 Ok(Value::Object(Default::default()))
             }
@@ -165,6 +174,13 @@ impl Engine {
     /// The configuration the engine runs with.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// How much of a body a transport needs to read: one byte past the
+    /// largest payload tells a body too large from one that fits. Past it,
+    /// the transport hands over [`Payload::Unread`] instead of buffering more.
+    pub fn max_body(&self) -> usize {
+        self.config.max_payload + 1
     }
 
     /// The connections in a thread's channel: the store's answer, with a

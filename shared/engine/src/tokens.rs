@@ -44,7 +44,9 @@ impl std::fmt::Debug for KeySet {
 
 impl KeySet {
     /// Loads the keys of `ECB_PUBLIC_KEY_FILE` (id = file stem) and
-    /// `ECB_PUBLIC_KEY` (no id); at least one key is required.
+    /// `ECB_PUBLIC_KEY` (id = the label before each key, see
+    /// [`labelled_pem_blocks`]); at least one key is required, and no two
+    /// keys may share an id.
     pub fn load(files: &[PathBuf], pem_text: Option<&str>) -> Result<Self, ConfigError> {
         let mut keys = Vec::new();
         for path in files.iter().filter(|p| !p.as_os_str().is_empty()) {
@@ -60,10 +62,13 @@ impl KeySet {
             });
         }
         if let Some(text) = pem_text.filter(|t| !t.trim().is_empty()) {
-            for block in pem_blocks(text) {
-                let key = DecodingKey::from_rsa_pem(block.as_bytes())
+            for block in labelled_pem_blocks(text)? {
+                let key = DecodingKey::from_rsa_pem(block.pem.as_bytes())
                     .map_err(|e| ConfigError::invalid("ECB_PUBLIC_KEY", e.to_string()))?;
-                keys.push(NamedKey { kid: None, key });
+                keys.push(NamedKey {
+                    kid: block.kid,
+                    key,
+                });
             }
         }
         if keys.is_empty() {
@@ -71,19 +76,25 @@ impl KeySet {
                 "ECB_PUBLIC_KEY_FILE or ECB_PUBLIC_KEY",
             ));
         }
+        for (index, key) in keys.iter().enumerate() {
+            if let Some(kid) = &key.kid
+                && keys[..index].iter().any(|k| k.kid.as_ref() == Some(kid))
+            {
+                return Err(ConfigError::invalid(
+                    "ECB_PUBLIC_KEY",
+                    format!("two keys have the id {kid:?}"),
+                ));
+            }
+        }
         Ok(Self { keys })
     }
 
-    /// The keys to try for a token: the one its `kid` names, else the unnamed ones.
+    /// The keys to try for a token: the one its `kid` names (none when no
+    /// key has that id: a kid binds a token to one key), else every key.
     fn candidates<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a DecodingKey> {
-        let named = kid.filter(|kid| self.keys.iter().any(|k| k.kid.as_deref() == Some(*kid)));
         self.keys
             .iter()
-            .filter(move |k| match (named, kid) {
-                (Some(kid), _) => k.kid.as_deref() == Some(kid),
-                (None, Some(_)) => k.kid.is_none(),
-                (None, None) => true,
-            })
+            .filter(move |k| kid.is_none() || k.kid.as_deref() == kid)
             .map(|k| &k.key)
     }
 }
@@ -93,24 +104,75 @@ fn key_id(path: &Path) -> Option<String> {
         .map(|stem| stem.to_string_lossy().into_owned())
 }
 
+/// One key of `ECB_PUBLIC_KEY`: its PEM block and the id it was labelled with.
+#[derive(Debug, PartialEq)]
+struct LabelledPem {
+    kid: Option<String>,
+    pem: String,
+}
+
+const PEM_BEGIN: &str = "-----BEGIN";
+const PEM_END: &str = "-----END";
+const PEM_DASHES: &str = "-----";
+
 /// Splits PEM text that may hold several keys (an environment variable can
-/// carry a rotation pair). A literal `\n` stands for a newline, as it often
-/// does where a PEM had to fit on one line.
-fn pem_blocks(text: &str) -> Vec<String> {
+/// carry a rotation pair), each optionally labelled with its id:
+/// `2026-11: -----BEGIN PUBLIC KEY-----…`. Text keys need ids for the same
+/// reason files have them: a token's `kid` must name one key, not fall back
+/// to whichever key verifies. A literal `\n` stands for a newline, as it
+/// often does where a PEM had to fit on one line; blocks are found by their
+/// markers, so newlines may also be spaces or missing.
+fn labelled_pem_blocks(text: &str) -> Result<Vec<LabelledPem>, ConfigError> {
     let text = text.replace("\\n", "\n");
     let mut blocks = Vec::new();
-    let mut current = String::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        current.push_str(line);
-        current.push('\n');
-        if line.starts_with("-----END") {
-            blocks.push(std::mem::take(&mut current));
+    let mut rest = text.as_str();
+    while let Some(begin) = rest.find(PEM_BEGIN) {
+        let kid = pem_label(&rest[..begin])?;
+        let block = &rest[begin..];
+        let end = block
+            .find(PEM_END)
+            .and_then(|end| {
+                let after = end + PEM_END.len();
+                block[after..]
+                    .find(PEM_DASHES)
+                    .map(|dashes| after + dashes + PEM_DASHES.len())
+            })
+            .ok_or_else(|| ConfigError::invalid("ECB_PUBLIC_KEY", "a key lacks its END line"))?;
+        let pem = block[..end]
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .fold(String::new(), |pem, line| pem + line + "\n");
+        blocks.push(LabelledPem { kid, pem });
+        rest = &block[end..];
+    }
+    if !rest.trim().is_empty() {
+        // Not PEM at all, or text after the last key: the key parser says why.
+        let pem = if blocks.is_empty() {
+            text.clone()
+        } else {
+            rest.to_owned()
+        };
+        blocks.push(LabelledPem { kid: None, pem });
+    }
+    Ok(blocks)
+}
+
+/// The id before a PEM block: `id:`, or nothing.
+fn pem_label(text: &str) -> Result<Option<String>, ConfigError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.strip_suffix(':').map(str::trim) {
+        Some(kid) if !kid.is_empty() && !kid.contains(char::is_whitespace) => {
+            Ok(Some(kid.to_owned()))
         }
+        _ => Err(ConfigError::invalid(
+            "ECB_PUBLIC_KEY",
+            "text before a key must be its id and a colon (`2026-11: -----BEGIN PUBLIC KEY-----`)",
+        )),
     }
-    if blocks.is_empty() {
-        blocks.push(text);
-    }
-    blocks
 }
 
 /// What a userToken says about its holder.
@@ -301,16 +363,57 @@ impl TokenVerifier {
 
 #[cfg(test)]
 mod tests {
-    use super::pem_blocks;
+    use super::*;
 
     const KEY: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\nBBBB\n-----END PUBLIC KEY-----";
 
+    fn kids(text: &str) -> Vec<Option<String>> {
+        labelled_pem_blocks(text)
+            .unwrap()
+            .into_iter()
+            .map(|block| block.kid)
+            .collect()
+    }
+
     #[test]
     fn pem_text_splits_into_keys_whatever_its_line_breaks() {
-        assert_eq!(pem_blocks(KEY), vec![format!("{KEY}\n")]);
+        let one = labelled_pem_blocks(KEY).unwrap();
+        assert_eq!(
+            one,
+            vec![LabelledPem {
+                kid: None,
+                pem: format!("{KEY}\n")
+            }]
+        );
         let two = format!("{KEY}\n{}", KEY.replace("PUBLIC KEY", "RSA PUBLIC KEY"));
-        assert_eq!(pem_blocks(&two).len(), 2);
+        assert_eq!(labelled_pem_blocks(&two).unwrap().len(), 2);
         let escaped = KEY.replace('\n', "\\n");
-        assert_eq!(pem_blocks(&escaped), vec![format!("{KEY}\n")]);
+        assert_eq!(labelled_pem_blocks(&escaped).unwrap(), one);
+        let flat = format!("{} {}", KEY.replace('\n', " "), KEY.replace('\n', ""));
+        assert_eq!(labelled_pem_blocks(&flat).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_label_before_a_key_is_its_id() {
+        assert_eq!(
+            kids(&format!("2026-11: {KEY}\n2027-01:\n{KEY}\n{KEY}")),
+            [Some("2026-11".into()), Some("2027-01".into()), None]
+        );
+        assert_eq!(
+            kids(&format!("a:{}", KEY.replace('\n', ""))),
+            [Some("a".into())]
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_a_label_is_refused() {
+        for text in [
+            format!("no colon {KEY}"),
+            format!(": {KEY}"),
+            format!("two words: {KEY}"),
+        ] {
+            assert!(labelled_pem_blocks(&text).is_err(), "{text}");
+        }
+        assert!(labelled_pem_blocks("-----BEGIN PUBLIC KEY-----\nAAAA").is_err());
     }
 }

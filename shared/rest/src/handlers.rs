@@ -3,15 +3,16 @@
 //! and whether a body is too large or malformed, the engine decides.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecb_engine::protocol::envelope::{OpResult, envelope};
-use ecb_engine::{Action, Credentials, EcbError, Reply, Request};
+use ecb_engine::{Action, Credentials, EcbError, Payload, Reply, Request};
 use serde_json::json;
 
 use crate::RestState;
+use crate::body;
 
 /// The envelope as an HTTP response.
 pub fn envelope_response(status: StatusCode, result: &OpResult) -> Response {
@@ -40,11 +41,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Runs one request with the bearer as its credentials: the engine decides
 /// what the action needs (a userToken, a serverToken, or nothing), checks the
 /// body's size and reads it.
-async fn run(app: &RestState, headers: &HeaderMap, action: &str, body: &[u8]) -> Response {
-    let request = Request {
-        action,
-        payload: ecb_engine::Payload::Body(body),
-    };
+async fn run(app: &RestState, headers: &HeaderMap, action: &str, payload: Payload<'_>) -> Response {
+    let request = Request { action, payload };
     let Reply { result, pushes, .. } = app
         .engine
         .execute(Credentials::Bearer(bearer(headers)), request)
@@ -53,19 +51,28 @@ async fn run(app: &RestState, headers: &HeaderMap, action: &str, body: &[u8]) ->
     respond(&result)
 }
 
+/// Runs a request whose payload is its body, read no further than needed.
+async fn run_body(app: &RestState, headers: &HeaderMap, action: &str, body: Body) -> Response {
+    let read = body::read(headers, body, app.engine.max_body()).await;
+    match read.payload() {
+        Some(payload) => run(app, headers, action, payload).await,
+        None => respond(&Err(EcbError::bad_request("the body could not be read"))),
+    }
+}
+
 /// `POST /v1/{action}`.
 pub async fn operation(
     State(app): State<RestState>,
     Path(action): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    run(&app, &headers, &action, &body).await
+    run_body(&app, &headers, &action, body).await
 }
 
 /// `POST /v1/server/publish`.
-pub async fn publish(State(app): State<RestState>, headers: HeaderMap, body: Bytes) -> Response {
-    run(&app, &headers, Action::ServerPublish.as_str(), &body).await
+pub async fn publish(State(app): State<RestState>, headers: HeaderMap, body: Body) -> Response {
+    run_body(&app, &headers, Action::ServerPublish.as_str(), body).await
 }
 
 /// `GET /v1/server/threads/{threadId}/presence`.
@@ -75,16 +82,22 @@ pub async fn presence(
     headers: HeaderMap,
 ) -> Response {
     let body = serde_json::to_vec(&json!({ "threadId": thread_id })).unwrap_or_default();
-    run(&app, &headers, Action::ServerPresence.as_str(), &body).await
+    run(
+        &app,
+        &headers,
+        Action::ServerPresence.as_str(),
+        Payload::Body(&body),
+    )
+    .await
 }
 
 /// `POST /v1/server/disconnectUser`.
 pub async fn disconnect_user(
     State(app): State<RestState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    run(&app, &headers, Action::ServerDisconnectUser.as_str(), &body).await
+    run_body(&app, &headers, Action::ServerDisconnectUser.as_str(), body).await
 }
 
 /// Anything else: `unknown_action`, in an envelope like every other answer.

@@ -4,13 +4,13 @@
 //! runs it under `lambda_http`. Either way an HTTP request becomes one engine
 //! call and the envelope its body, with the status the error code names.
 
+mod body;
 mod handlers;
 mod origin;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use ecb_engine::{Engine, Pushes};
 use tokio_util::task::TaskTracker;
@@ -55,7 +55,6 @@ impl RestState {
 
 /// `POST /v1/{action}`, the server API, and an envelope for anything else.
 pub fn router(state: RestState) -> Router {
-    let body_limit = ecb_engine::limits::transport_limit(state.engine.config().max_payload);
     Router::new()
         .route("/v1/server/publish", post(handlers::publish))
         .route(
@@ -65,6 +64,5 @@ pub fn router(state: RestState) -> Router {
         .route("/v1/server/disconnectUser", post(handlers::disconnect_user))
         .route("/v1/{action}", post(handlers::operation))
         .fallback(handlers::not_found)
-        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

@@ -5,11 +5,15 @@
 //!
 //! This file is the actor's loop and what it does with each event; the
 //! state machines it drives are in their own files: `transport` and
-//! `polling` (how packets reach the client), `upgrade` (the probe),
-//! `heartbeat` (pings), `layer_above` (running the layer above in order).
+//! `polling` (how packets reach the client), `inbound_post` (a POST's
+//! packets, taken in as the layer above has room), `upgrade` (the probe),
+//! `heartbeat` (pings), `layer_above` (running the layer above in order),
+//! `abort` (ending the session from outside its queue).
 
+mod abort;
 mod handle;
 mod heartbeat;
+mod inbound_post;
 mod layer_above;
 mod polling;
 mod transport;
@@ -22,15 +26,18 @@ use ecb_engineio_codec::Packet;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+pub(crate) use abort::{Abort, AbortOnDrop, Aborted};
 pub use handle::{Refused, SessionSender};
 
+use crate::close::CloseCode;
 use crate::command::{Command, Post};
 use crate::error::EioError;
 use crate::registry::Entry;
 use crate::{EngineIo, Inbound, Upper};
 use heartbeat::{Beat, Heartbeat};
+use inbound_post::InboundPost;
 use layer_above::LayerAbove;
-use polling::{PollReply, Polling};
+use polling::{Overflow, PollReply, Polling};
 use transport::{Socket, Transport};
 use upgrade::{ProbeStep, Upgrade};
 
@@ -39,19 +46,43 @@ const COMMAND_QUEUE: usize = 1024;
 /// How long a session closed by its client waits for a poll racing the close.
 const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Why a session ends; decides what a waiting poll is answered with.
+/// Why a session ends; decides what a waiting poll is answered with, and
+/// the status a WebSocket closes with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Ending {
     /// The client sent `1`: a waiting poll ends with a noop.
     ClientClosed,
-    /// Anything else: a waiting poll gets the close packet.
+    /// Anything else: a waiting poll gets the close packet, a WebSocket 1000.
     Closed(&'static str),
+    /// The same, with the WebSocket status that says why (a broken frame,
+    /// a client too slow to keep up).
+    Refused(CloseCode, &'static str),
+}
+
+impl From<Aborted> for Ending {
+    fn from(why: Aborted) -> Self {
+        match why {
+            Aborted::PollClosedPrematurely => Self::Closed("poll connection closed prematurely"),
+            Aborted::Lagging => Self::Refused(
+                CloseCode::TryAgainLater,
+                "the client reads too slowly; reconnect",
+            ),
+        }
+    }
+}
+
+impl From<Overflow> for Ending {
+    fn from(_: Overflow) -> Self {
+        Aborted::Lagging.into()
+    }
 }
 
 /// What one turn of the loop saw.
 enum Event {
     Command(Option<Command>),
+    Aborted(Aborted),
     Frame(Option<Result<Message, axum::Error>>),
+    Posted(Packet),
     Probe(Option<Result<Message, axum::Error>>),
     Stepped(Option<Box<dyn Upper>>),
     Timer(Due),
@@ -73,6 +104,8 @@ struct Actor {
     upgrade: Upgrade<Socket>,
     heartbeat: Heartbeat,
     layer: LayerAbove,
+    inbound_post: InboundPost,
+    abort: Abort,
 }
 
 /// Opens a session and starts its actor. A WebSocket session's first frame
@@ -81,22 +114,30 @@ struct Actor {
 pub(crate) fn open(
     eio: &Arc<EngineIo>,
     sid: String,
+    ip: Option<std::net::IpAddr>,
     socket: Option<WebSocket>,
     greeting: Option<Packet>,
 ) {
     let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+    let abort = Abort::default();
     eio.registry.insert(
         &sid,
         Entry {
             commands: commands.clone(),
             posting: Default::default(),
+            abort: abort.clone(),
+            ip,
         },
     );
     let transport = match socket {
         Some(socket) => Transport::WebSocket(Socket::new(Box::new(socket))),
         None => Transport::Polling(Polling::default()),
     };
-    let upper = eio.handler.clone().open(&sid, SessionSender { commands });
+    let sender = SessionSender {
+        commands,
+        abort: abort.clone(),
+    };
+    let upper = eio.handler.clone().open(&sid, sender);
     let actor = Actor {
         eio: eio.clone(),
         sid,
@@ -104,6 +145,8 @@ pub(crate) fn open(
         upgrade: Upgrade::Idle,
         heartbeat: Heartbeat::start(Instant::now(), eio.config.ping_interval),
         layer: LayerAbove::new(upper),
+        inbound_post: InboundPost::default(),
+        abort,
     };
     eio.tasks.spawn(actor.run(command_rx, greeting));
 }
@@ -128,15 +171,19 @@ impl Actor {
             // One timer for the session, at its earliest deadline (each
             // timer is a hundred bytes of every idle session's memory).
             let (at, due) = self.next_timer();
+            // One bound on what a client may have waiting for the layer
+            // above, whether it arrives as WebSocket frames or POST bodies.
             let reading = self.layer.wants_more();
             let event = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Event::Shutdown,
+                why = self.abort.aborted() => Event::Aborted(why),
                 // Timers first: a request arriving after the pong deadline
                 // must find the session already closed.
                 _ = tokio::time::sleep_until(at) => Event::Timer(due),
                 message = next_probe_message(&mut self.upgrade) => Event::Probe(message),
                 message = self.transport.next(), if reading => Event::Frame(message),
+                packet = self.inbound_post.next(), if reading => Event::Posted(packet),
                 command = commands.recv() => Event::Command(command),
                 upper = self.layer.stepped() => Event::Stepped(upper),
             };
@@ -149,7 +196,9 @@ impl Actor {
                 Event::Command(Some(Command::Send(packets))) => self.send_all(packets).await,
                 Event::Command(Some(command)) => Box::pin(self.on_command(command)).await,
                 Event::Command(None) | Event::Shutdown => Err(Ending::Closed("server closing")),
+                Event::Aborted(why) => Err(why.into()),
                 Event::Frame(message) => self.on_frame(message).await,
+                Event::Posted(packet) => self.on_packet(packet),
                 Event::Probe(message) => {
                     Box::pin(self.on_probe(message)).await;
                     Ok(())
@@ -226,20 +275,14 @@ impl Actor {
         }
     }
 
-    async fn on_post(&mut self, Post { packets, reply }: Post) -> Result<(), Ending> {
+    async fn on_post(&mut self, post: Post) -> Result<(), Ending> {
         if matches!(self.transport, Transport::WebSocket(_)) {
-            let _ = reply.send(Err(EioError::BadRequest));
+            let _ = post.reply.send(Err(EioError::BadRequest));
             return Ok(());
         }
-        let mut outcome = Ok(());
-        for packet in packets {
-            outcome = self.on_packet(packet);
-            if outcome.is_err() {
-                break;
-            }
-        }
-        let _ = reply.send(Ok(()));
-        outcome
+        // Its packets go up as the layer above has room (see the loop).
+        self.inbound_post.start(post);
+        Ok(())
     }
 
     async fn on_frame(
@@ -253,9 +296,11 @@ impl Actor {
             },
             Some(Ok(Message::Binary(bytes))) => self.on_packet(Packet::BinaryMessage(bytes)),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                Err(Ending::Closed("transport closed"))
-            }
+            Some(Err(error)) => match CloseCode::for_read_error(&error) {
+                Some((code, reason)) => Err(Ending::Refused(code, reason)),
+                None => Err(Ending::Closed("transport closed")),
+            },
+            Some(Ok(Message::Close(_))) | None => Err(Ending::Closed("transport closed")),
         }
     }
 
@@ -337,10 +382,7 @@ impl Actor {
                 true => Ok(()),
                 false => Err(Ending::Closed("transport closed")),
             },
-            Transport::Polling(polling) => {
-                polling.push(packet, self.upgrade.holds_polls());
-                Ok(())
-            }
+            Transport::Polling(polling) => Ok(polling.push(packet, self.upgrade.holds_polls())?),
         }
     }
 
@@ -409,9 +451,10 @@ impl Actor {
 
     async fn finish(mut self, ending: Ending, commands: &mut mpsc::Receiver<Command>) {
         self.eio.registry.remove(&self.sid);
+        self.inbound_post.finish();
         let last = match ending {
             Ending::ClientClosed => Packet::Noop,
-            Ending::Closed(_) => Packet::Close,
+            Ending::Closed(_) | Ending::Refused(..) => Packet::Close,
         };
         let socket = match self.transport.take() {
             Transport::Polling(mut polling) => {
@@ -424,7 +467,10 @@ impl Actor {
             probe.close().await;
         }
         if let Some(socket) = socket {
-            socket.close().await;
+            match ending {
+                Ending::Refused(code, reason) => socket.close_with(code, reason).await,
+                Ending::ClientClosed | Ending::Closed(_) => socket.close().await,
+            }
         }
         // Nothing reads the queue any more: the layer above's sends fail at
         // once instead of waiting on a full queue.

@@ -1,5 +1,7 @@
 //! The long-polling side of a session: packets wait in a queue until a GET
 //! takes them all as one payload, or are handed at once to a GET that waits.
+//! The queue is bounded: a client that does not fetch its packets is not
+//! kept waiting for them in memory.
 
 use ecb_engineio_codec::{Packet, encode_payload};
 use tokio::sync::oneshot;
@@ -16,18 +18,30 @@ pub(super) struct Polling {
     queue: Vec<Packet>,
 }
 
+/// How many packets may wait for a GET (as many as pushes may wait for a
+/// WebSocket session: the command queue's depth).
+pub(super) const QUEUE_LIMIT: usize = 1024;
+
 /// A GET that cannot be served.
 #[derive(Debug, PartialEq)]
 pub(super) struct OverlappingPoll;
 
+/// The queue is full: the client does not fetch what it is sent.
+#[derive(Debug, PartialEq)]
+pub(super) struct Overflow;
+
 impl Polling {
     /// Queues a packet; a waiting GET gets the queue at once unless `hold`
     /// (an upgrade is about to take over the session).
-    pub(super) fn push(&mut self, packet: Packet, hold: bool) {
+    pub(super) fn push(&mut self, packet: Packet, hold: bool) -> Result<(), Overflow> {
+        if self.queue.len() >= QUEUE_LIMIT {
+            return Err(Overflow);
+        }
         self.queue.push(packet);
         if !hold {
             self.flush();
         }
+        Ok(())
     }
 
     /// A GET arrived: answered now with what is queued (or a noop while
@@ -83,8 +97,8 @@ mod tests {
     #[test]
     fn queued_packets_go_out_together_on_the_next_get() {
         let mut polling = Polling::default();
-        polling.push(Packet::Message("a".into()), false);
-        polling.push(Packet::Message("b".into()), false);
+        polling.push(Packet::Message("a".into()), false).unwrap();
+        polling.push(Packet::Message("b".into()), false).unwrap();
         let (tx, rx) = oneshot::channel();
         polling.poll(tx, false).unwrap();
         assert_eq!(answer(rx).as_deref(), Some("4a\x1e4b"));
@@ -97,18 +111,27 @@ mod tests {
         let (tx, mut rx) = oneshot::channel();
         polling.poll(tx, false).unwrap();
         assert!(rx.try_recv().is_err(), "nothing to send yet");
-        polling.push(Packet::Message("a".into()), false);
+        polling.push(Packet::Message("a".into()), false).unwrap();
         assert_eq!(answer(rx).as_deref(), Some("4a"));
     }
 
     #[test]
     fn while_held_gets_are_noops_and_packets_wait() {
         let mut polling = Polling::default();
-        polling.push(Packet::Message("a".into()), true);
+        polling.push(Packet::Message("a".into()), true).unwrap();
         let (tx, rx) = oneshot::channel();
         polling.poll(tx, true).unwrap();
         assert_eq!(answer(rx).as_deref(), Some("6"));
         assert_eq!(polling.into_queue(), vec![Packet::Message("a".into())]);
+    }
+
+    #[test]
+    fn a_queue_nobody_fetches_overflows() {
+        let mut polling = Polling::default();
+        for _ in 0..QUEUE_LIMIT {
+            polling.push(Packet::Noop, false).unwrap();
+        }
+        assert_eq!(polling.push(Packet::Noop, false), Err(Overflow));
     }
 
     #[test]

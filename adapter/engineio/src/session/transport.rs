@@ -1,11 +1,16 @@
 //! How a session reaches its client: long-polling until an upgrade, then a
 //! WebSocket for good.
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use ecb_engineio_codec::{Packet, WsFrame};
 use futures_util::{SinkExt, StreamExt};
 
 use super::polling::Polling;
+use crate::close::CloseCode;
+
+/// How long a closing socket may take to write its close frame: a client
+/// that reads nothing must not hold the session's end up.
+const CLOSE_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A session's WebSocket, whole: the actor reads and writes it in turn, so
 /// it needs no split halves and no lock between them.
@@ -43,13 +48,17 @@ impl Socket {
     }
 
     /// Closes with 1000.
-    pub(super) async fn close(mut self) {
-        let frame = CloseFrame {
-            code: 1000,
-            reason: "".into(),
+    pub(super) async fn close(self) {
+        self.close_with(CloseCode::Normal, "").await;
+    }
+
+    /// Closes with a status code and reason.
+    pub(super) async fn close_with(mut self, code: CloseCode, reason: &'static str) {
+        let closing = async {
+            let _ = self.socket.send(code.message(reason)).await;
+            let _ = self.socket.close().await;
         };
-        let _ = self.socket.send(Message::Close(Some(frame))).await;
-        let _ = self.socket.close().await;
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, closing).await;
     }
 }
 

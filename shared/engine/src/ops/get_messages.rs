@@ -51,7 +51,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
             "pageSize must be between 1 and {MAX_PAGE_SIZE}"
         )));
     }
-    let thread = threads::authorize(engine, caller, &thread_token)?;
+    let thread = threads::authorize(engine, caller, &thread_token, threads::Decider::Backend)?;
     let mut body = json!({
         "threadToken": thread_token,
         "threadId": thread.thread_id,

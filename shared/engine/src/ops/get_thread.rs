@@ -9,7 +9,7 @@ use crate::{Caller, Engine};
 
 pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Outcome {
     let ThreadTokenPayload { thread_token } = parse(&payload)?;
-    let thread = threads::authorize(engine, caller, &thread_token)?;
+    let thread = threads::authorize(engine, caller, &thread_token, threads::Decider::Backend)?;
     let mut body = with_user(payload, caller);
     body["threadId"] = Value::from(thread.thread_id.clone());
     let answer = engine

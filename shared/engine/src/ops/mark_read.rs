@@ -24,7 +24,7 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
     if message_id.is_empty() {
         return Err(EcbError::bad_request("messageId must not be empty"));
     }
-    let thread = threads::authorize(engine, caller, &thread_token)?;
+    let thread = threads::authorize(engine, caller, &thread_token, threads::Decider::Backend)?;
     let body = json!({
         "threadToken": thread_token,
         "threadId": thread.thread_id,

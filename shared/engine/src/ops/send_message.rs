@@ -23,7 +23,11 @@ pub(crate) async fn run(engine: &Engine, caller: &Caller, payload: Value) -> Out
         thread_token,
         message,
     } = parse(&payload)?;
-    let thread = threads::authorize(engine, caller, &thread_token)?;
+    let decider = match message.is_typing() {
+        true => threads::Decider::Token,
+        false => threads::Decider::Backend,
+    };
+    let thread = threads::authorize(engine, caller, &thread_token, decider)?;
     message.validate()?;
     if message.is_typing() {
         let members = engine.channel(&thread.thread_id).await?;

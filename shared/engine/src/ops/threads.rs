@@ -26,15 +26,29 @@ pub(crate) fn check_messages_belong(
     }
 }
 
-/// Verifies a threadToken and, while `blockNonMembers` is on, that the
-/// caller is among its members. Runs before any backend call.
+/// Who decides whether a non-member may go on when `blockNonMembers` is off
+/// (PROTOCOL.md: "the request goes to the backend, which decides").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decider {
+    /// The operation calls the backend, which may admit non-members.
+    Backend,
+    /// No backend sees the operation (typing, getPresence), so nobody else
+    /// could decide: the threadToken's members always do.
+    Token,
+}
+
+/// Verifies a threadToken and that the caller is among its members, unless
+/// `blockNonMembers` is off and the backend decides. Runs before any
+/// backend call.
 pub(crate) fn authorize(
     engine: &Engine,
     caller: &Caller,
     thread_token: &str,
+    decider: Decider,
 ) -> Result<ThreadClaims, EcbError> {
     let claims = engine.tokens.thread(thread_token)?;
-    if engine.config.block_non_members && !claims.member_ids.contains(&caller.user.user_id) {
+    let checked = engine.config.block_non_members || decider == Decider::Token;
+    if checked && !claims.member_ids.contains(&caller.user.user_id) {
         return Err(EcbError::forbidden("you are not a member of this thread"));
     }
     Ok(claims)
