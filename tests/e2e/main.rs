@@ -4,6 +4,7 @@
 mod aborted_poll;
 mod backend_faults;
 mod chat;
+mod chat_features;
 mod cli;
 mod close_codes;
 mod connection_limits;

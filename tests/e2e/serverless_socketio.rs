@@ -308,3 +308,121 @@ async fn the_gateway_holds_connections_to_api_gateways_rules() {
     );
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn chat_features_run_on_the_lambda_functions_over_both_wires() {
+    let aws = Serverless::tuned(None, |_| {}, &[("ECB_NOTIFY_UNDELIVERED", "true".into())]).await;
+    let token = aws.thread_token("welcome", &["alice", "bob", "carol", "dave"]);
+    let mut alice = aws
+        .connect(&aws.user_token("alice"))
+        .await
+        .expect("alice connects");
+    let mut bob = SioClient::connect_url(&aws.socket_io_url(), &aws.user_token("bob"))
+        .await
+        .expect("bob joins");
+    alice.ok("getThread", json!({ "threadToken": token })).await;
+    bob.ok("getThread", json!({ "threadToken": token })).await;
+
+    // A message: carol and dave, in no connection of the thread, are the
+    // ones the backend hears about.
+    let sent = alice
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "on lambda" } }),
+        )
+        .await;
+    assert_eq!(bob.expect_event("message").await["message"], sent);
+    let mut notices = Vec::new();
+    for _ in 0..100 {
+        notices = aws.backend.state().undelivered_notices();
+        if !notices.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let mut users: Vec<&str> = notices[0]["userIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    users.sort();
+    assert_eq!(users, ["carol", "dave"]);
+
+    // History and read receipts, pushed across wires.
+    let page = bob
+        .ok(
+            "getMessages",
+            json!({ "threadToken": token, "pageSize": 1 }),
+        )
+        .await;
+    assert_eq!(page["messages"][0], sent);
+    let id = sent["messageId"].as_str().unwrap();
+    assert_eq!(
+        bob.ok("markRead", json!({ "threadToken": token, "messageId": id }))
+            .await,
+        json!({})
+    );
+    let read = alice.expect_push("read").await;
+    assert_eq!(
+        (read["userId"].as_str(), read["messageId"].as_str()),
+        (Some("bob"), Some(id))
+    );
+    let unknown = alice
+        .request(
+            "getMessages",
+            json!({ "threadToken": token, "after": "m-gone" }),
+        )
+        .await;
+    assert_eq!(unknown["error"]["backend"]["code"], "unknown_message");
+
+    // refreshToken rewrites the connection's record, which later frames
+    // (on any instance) resume from.
+    let before = aws.store.connections_of_user("alice").await.unwrap();
+    let connection = before[0].connection_id.clone();
+    let old = aws
+        .store
+        .get_connection(&connection)
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let fresh = aws.user_token("alice");
+    let refreshed = alice
+        .ok("refreshToken", json!({ "userToken": fresh }))
+        .await;
+    assert_eq!(refreshed["userId"], "alice");
+    let record = aws
+        .store
+        .get_connection(&connection)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&*record.user_token, fresh.as_str());
+    assert!(record.token_expires_at > old.token_expires_at);
+    assert_eq!(
+        alice
+            .error_code(
+                "refreshToken",
+                json!({ "userToken": aws.user_token("bob") })
+            )
+            .await,
+        "forbidden"
+    );
+    assert_eq!(
+        bob.ok(
+            "refreshToken",
+            json!({ "userToken": aws.user_token("bob") })
+        )
+        .await["userId"],
+        "bob"
+    );
+    let again = bob
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "after refresh" } }),
+        )
+        .await;
+    assert_eq!(alice.expect_push("message").await["message"], again);
+}

@@ -1,6 +1,8 @@
 // EcbClient: one promise-returning method per operation, push events, and the
-// resilience around them: reconnect with backoff, rejoin joined threads,
-// resend unacked requests, drop duplicate messages, refresh the userToken.
+// resilience around them: reconnect with backoff, rejoin joined threads and
+// recover what was missed meanwhile (gap-free, or saying it could not),
+// resend unacked requests, drop duplicate messages, refresh the userToken in
+// place.
 import { Backoff } from "./backoff.js";
 import { EcbError } from "./errors.js";
 import { expiresAt, randomId, threadIdOf } from "./token.js";
@@ -9,7 +11,10 @@ import type {
   BackoffOptions,
   ConnectionState,
   Envelope,
+  ErrorBody,
   EventMap,
+  HistoryRange,
+  MessagePage,
   MessagePush,
   NewThread,
   OutgoingMessage,
@@ -28,6 +33,8 @@ const REFRESH_MARGIN_MS = 60_000;
 const LEEWAY_MS = 30_000;
 /** How many delivered messageIds are remembered for dropping duplicates. */
 const SEEN_LIMIT = 10_000;
+/** Recovery's page size (ECB's largest). */
+const RECOVERY_PAGE = 200;
 
 export interface ClientOptions {
   transport: Transport;
@@ -60,6 +67,10 @@ export class EcbClient {
   private readonly joined = new Map<string, string>();
   /** messageIds already handed to the app, oldest first. */
   private readonly seen = new Set<string>();
+  /** threadId → the newest messageId handed to the app (recovery starts after it). */
+  private readonly lastShown = new Map<string, string>();
+  /** threadId → pushes held back while the thread recovers, so order holds. */
+  private readonly held = new Map<string, MessagePush[]>();
   private readonly listeners = new Map<keyof EventMap, Set<Listener<keyof EventMap>>>();
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private refreshTimer?: ReturnType<typeof setTimeout>;
@@ -118,7 +129,11 @@ export class EcbClient {
       threadToken,
       message: withId(message),
     });
-    if (stored && typeof stored.messageId === "string") this.remember(stored.messageId);
+    if (stored && typeof stored.messageId === "string") {
+      this.remember(stored.messageId);
+      const threadId = threadIdOf(threadToken);
+      if (threadId) this.shown(threadId, stored.messageId);
+    }
     return stored;
   }
 
@@ -133,6 +148,16 @@ export class EcbClient {
     return this.call("getPresence", { threadToken });
   }
 
+  /** A page of a thread's history, oldest first ("load older": `before` the oldest shown). */
+  getMessages(threadToken: string, range: HistoryRange = {}): Promise<MessagePage> {
+    return this.call("getMessages", { threadToken, ...range });
+  }
+
+  /** Marks the thread read up to a message; the others (and this user's other devices) get `read`. */
+  async markRead(threadToken: string, messageId: string): Promise<void> {
+    await this.call("markRead", { threadToken, messageId });
+  }
+
   /** Says whether this user is typing. Ephemeral: while disconnected it is not sent at all. */
   async setTyping(threadToken: string, typing: boolean): Promise<void> {
     const connection = this.currentState === "connected" ? this.connection : undefined;
@@ -144,7 +169,7 @@ export class EcbClient {
 
   // ---- events -----------------------------------------------------------
 
-  /** Listens to `message`, `typing`, `presence` or `state`; returns the function that stops it. */
+  /** Listens to `message`, `typing`, `presence`, `read`, `recovered` or `state`; returns the function that stops it. */
   on<K extends keyof EventMap>(event: K, listener: (event: EventMap[K]) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
@@ -227,7 +252,11 @@ export class EcbClient {
     }, this.backoff.next());
   }
 
-  /** Reconnects with a fresh token shortly before the current one expires. */
+  /**
+   * Refreshes the token shortly before it expires, in place (refreshToken:
+   * the connection and its threads stay); if ECB refuses that, by
+   * reconnecting with the fresh token.
+   */
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
     const exp = expiresAt(this.token);
@@ -236,16 +265,30 @@ export class EcbClient {
     // Already within the margin (a token that lives less than it): refresh
     // halfway to its exp, never in a tight loop.
     if (delay <= 0) delay = Math.max(1000, (exp - Date.now()) / 2);
-    this.refreshTimer = setTimeout(() => {
-      if (this.currentState !== "connected") return;
-      this.forceRefresh = true;
-      this.connection?.close();
-      this.connection = undefined;
-      this.setState("reconnecting");
-      this.backoff.reset();
-      this.scheduleReconnect();
-    }, Math.min(delay, 2 ** 31 - 1));
+    this.refreshTimer = setTimeout(() => void this.refreshInPlace(), Math.min(delay, 2 ** 31 - 1));
     (this.refreshTimer as { unref?: () => void }).unref?.();
+  }
+
+  private async refreshInPlace(): Promise<void> {
+    const connection = this.connection;
+    if (this.currentState !== "connected" || !connection || !this.refresh) return;
+    const fresh = await this.refresh().catch(() => undefined);
+    const envelope = fresh
+      ? await connection.request("refreshToken", { userToken: fresh }).catch(() => undefined)
+      : undefined;
+    if (connection !== this.connection) return;
+    if (fresh && envelope?.ok) {
+      this.token = fresh;
+      this.scheduleRefresh();
+      return;
+    }
+    // Not in place (an older ECB, a refusal): reconnect with a fresh token.
+    this.forceRefresh = true;
+    connection.close();
+    this.connection = undefined;
+    this.setState("reconnecting");
+    this.backoff.reset();
+    this.scheduleReconnect();
   }
 
   private expiresWithin(ms: number): boolean {
@@ -297,29 +340,82 @@ export class EcbClient {
 
   /** Records a joined thread and the messages handed to the app with it. */
   private opened(answer: ThreadAndMessages): ThreadAndMessages {
-    this.joined.set(answer.thread.threadId, answer.thread.threadToken);
-    for (const message of answer.messages ?? []) this.remember(message.messageId);
+    const { threadId, threadToken } = answer.thread;
+    this.joined.set(threadId, threadToken);
+    for (const message of answer.messages ?? []) {
+      this.remember(message.messageId);
+      this.shown(threadId, message.messageId);
+    }
     return answer;
   }
 
-  /** After a reconnect: getThread for every joined thread; the messages missed meanwhile come as `message` events. */
+  /** After a reconnect: rejoin every joined thread, then recover what it missed. */
   private rejoin(connection: Connection): void {
     for (const [threadId, threadToken] of this.joined) {
+      // Pushes that arrive from the rejoin on wait behind the missed messages.
+      if (this.lastShown.has(threadId)) this.held.set(threadId, []);
       connection.request("getThread", { threadToken }).then(
-        (envelope: Envelope) => {
+        async (envelope: Envelope) => {
           if (connection !== this.connection || !this.joined.has(threadId)) return;
           if (!envelope.ok) {
             // The thread is gone for this user (forbidden, expired…): stop rejoining it.
             if (envelope.error.code !== "backend_unavailable") this.joined.delete(threadId);
+            this.finishRecovery(threadId, envelope.error);
             return;
           }
           const { thread, messages } = envelope.result as ThreadAndMessages;
           this.joined.set(threadId, thread.threadToken);
-          for (const message of messages ?? []) this.deliver({ threadId, message });
+          const after = this.lastShown.get(threadId);
+          if (after === undefined) {
+            // Nothing was shown before: the recent messages are the history.
+            for (const message of messages ?? []) this.deliver({ threadId, message });
+            return;
+          }
+          this.finishRecovery(threadId, await this.recover(connection, thread.threadToken, threadId, after));
         },
         () => undefined,
       );
     }
+  }
+
+  /**
+   * Pages getMessages after the last message shown until hasMore is false,
+   * emitting each missed message once, oldest first. Resolves with the
+   * error that stopped it, or undefined once the gap is closed.
+   */
+  private async recover(
+    connection: Connection,
+    threadToken: string,
+    threadId: string,
+    after: string,
+  ): Promise<ErrorBody | undefined> {
+    let cursor = after;
+    for (;;) {
+      let envelope: Envelope;
+      try {
+        envelope = await connection.request("getMessages", { threadToken, after: cursor, pageSize: RECOVERY_PAGE });
+      } catch {
+        return { code: "connect_failed", message: "the connection ended while recovering" };
+      }
+      if (!envelope.ok) return envelope.error;
+      const page = envelope.result as MessagePage;
+      for (const message of page.messages) this.show({ threadId, message });
+      const last = page.messages[page.messages.length - 1]?.messageId;
+      if (!page.hasMore) return undefined;
+      if (last === undefined || last === cursor) {
+        return { code: "backend_invalid_response", message: "getMessages said hasMore with no new messages" };
+      }
+      cursor = last;
+    }
+  }
+
+  /** Ends a thread's recovery: reports it, then lets the held pushes through in order. */
+  private finishRecovery(threadId: string, error: ErrorBody | undefined): void {
+    const held = this.held.get(threadId);
+    if (!held) return;
+    this.held.delete(threadId);
+    this.emit("recovered", error ? { threadId, recovered: false, error } : { threadId, recovered: true });
+    for (const push of held) this.show(push);
   }
 
   private onPush(name: PushName, body: unknown): void {
@@ -327,14 +423,26 @@ export class EcbClient {
     else this.emit(name, body as EventMap[typeof name]);
   }
 
-  /** Emits a message unless its messageId was delivered before. */
+  /** A pushed or rejoined message: shown now, or after its thread's recovery. */
   private deliver(push: MessagePush): void {
+    const held = this.held.get(push.threadId);
+    if (held) held.push(push);
+    else this.show(push);
+  }
+
+  /** Emits a message unless its messageId was shown before. */
+  private show(push: MessagePush): void {
     const id = push.message?.messageId;
     if (typeof id === "string") {
       if (this.seen.has(id)) return;
       this.remember(id);
+      this.shown(push.threadId, id);
     }
     this.emit("message", push);
+  }
+
+  private shown(threadId: string, messageId: string): void {
+    if (this.joined.has(threadId)) this.lastShown.set(threadId, messageId);
   }
 
   private remember(messageId: string): void {

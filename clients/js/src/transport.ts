@@ -20,7 +20,7 @@ export interface Connection {
 /** Opens a connection, or rejects with an EcbError (`unauthorized` for a refused token, else `connect_failed`). */
 export type Transport = (userToken: string, events: ConnectionEvents) => Promise<Connection>;
 
-export const PUSHES: readonly PushName[] = ["message", "typing", "presence"];
+export const PUSHES: readonly PushName[] = ["message", "typing", "presence", "read"];
 
 /** Requests awaiting their answer on one connection. */
 export class InFlight {

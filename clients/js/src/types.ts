@@ -103,6 +103,40 @@ export interface PresencePush {
   online: boolean;
 }
 
+/** Push `read`: a user read the thread up to a message (markRead). */
+export interface ReadPush {
+  threadId: string;
+  userId: string;
+  messageId: string;
+}
+
+/** A page of history (getMessages), oldest first. */
+export interface MessagePage {
+  threadId: string;
+  messages: ThreadMessage[];
+  hasMore: boolean;
+}
+
+/** getMessages' window: `before` or `after` a messageId (exclusive), or the newest. */
+export interface HistoryRange {
+  before?: string;
+  after?: string;
+  pageSize?: number;
+}
+
+/**
+ * After a reconnect, per joined thread: whether every message missed while
+ * away was emitted (`true`), or the gap could not be closed (`false`: an
+ * error, or the backend no longer knows the last message shown) and the app
+ * should reload the thread instead of showing a silent hole.
+ */
+export interface Recovery {
+  threadId: string;
+  recovered: boolean;
+  /** Why not, when `recovered` is false. */
+  error?: ErrorBody;
+}
+
 /** The client's connection, as the `state` event reports it. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
 
@@ -111,11 +145,13 @@ export interface EventMap {
   message: MessagePush;
   typing: TypingPush;
   presence: PresencePush;
+  read: ReadPush;
+  recovered: Recovery;
   state: ConnectionState;
 }
 
 /** The push events of PROTOCOL.md. */
-export type PushName = "message" | "typing" | "presence";
+export type PushName = "message" | "typing" | "presence" | "read";
 
 /** The error codes of PROTOCOL.md. */
 export type ProtocolErrorCode =

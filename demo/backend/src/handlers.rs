@@ -118,6 +118,12 @@ async fn dispatch(
     if operation == "getUserToken" {
         return get_user_token(&state, &payload);
     }
+    if operation == "notifyUndelivered" {
+        // ECB's own call, about no user: it carries no userToken. A real
+        // backend sends mobile pushes or emails here.
+        state.tables().undelivered.push(payload);
+        return Json(json!({})).into_response();
+    }
     let bearer = header(&headers, "authorization").and_then(|v| v.strip_prefix("Bearer "));
     let Some(claims) = bearer.and_then(|t| state.keys.verify_user(t)) else {
         return reject(
@@ -138,6 +144,8 @@ async fn dispatch(
         "addThreadMessage" => idempotent(&state, &user_id, idempotency_key, || {
             add_message(&state, &user_id, &payload)
         }),
+        "getThreadMessages" => respond(thread_messages(&state, &user_id, &payload)),
+        "markRead" => respond(mark_read(&state, &user_id, &payload)),
         _ => reject(
             StatusCode::NOT_FOUND,
             "unknown_operation",
@@ -294,6 +302,63 @@ fn get_thread(state: &DemoState, user_id: &str, payload: &Value) -> Response {
         }
         Err(rejection) => rejection.into_response(),
     }
+}
+
+fn respond(answer: Result<Value, Rejection>) -> Response {
+    match answer {
+        Ok(answer) => Json(answer).into_response(),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Where a messageId sits in a thread; a messageId the thread does not hold
+/// is the contract's `unknown_message`.
+fn position_of(thread: &StoredThread, message_id: &str) -> Result<usize, Rejection> {
+    thread
+        .messages
+        .iter()
+        .position(|m| m["messageId"] == message_id)
+        .ok_or_else(|| {
+            reject(
+                StatusCode::NOT_FOUND,
+                "unknown_message",
+                &format!("no message {message_id} in this thread"),
+            )
+        })
+}
+
+/// A page of history, oldest first: after a messageId (recovery), before
+/// one (loading older), or the newest.
+fn thread_messages(state: &DemoState, user_id: &str, payload: &Value) -> Result<Value, Rejection> {
+    let thread = member_thread(state, user_id, payload)?;
+    let size = payload["pageSize"].as_u64().unwrap_or(50).max(1) as usize;
+    let all = &thread.messages;
+    let (start, end) = if let Some(after) = payload["after"].as_str() {
+        let from = position_of(&thread, after)? + 1;
+        (from, (from + size).min(all.len()))
+    } else if let Some(before) = payload["before"].as_str() {
+        let to = position_of(&thread, before)?;
+        (to.saturating_sub(size), to)
+    } else {
+        (all.len().saturating_sub(size), all.len())
+    };
+    let has_more = if payload["after"].is_string() {
+        end < all.len()
+    } else {
+        start > 0
+    };
+    Ok(json!({ "messages": all[start..end].to_vec(), "hasMore": has_more }))
+}
+
+fn mark_read(state: &DemoState, user_id: &str, payload: &Value) -> Result<Value, Rejection> {
+    let thread = member_thread(state, user_id, payload)?;
+    let message_id = payload["messageId"].as_str().unwrap_or_default();
+    position_of(&thread, message_id)?;
+    state.tables().reads.insert(
+        (thread.thread_id.clone(), user_id.to_owned()),
+        message_id.to_owned(),
+    );
+    Ok(json!({}))
 }
 
 fn add_message(state: &DemoState, user_id: &str, payload: &Value) -> Result<Value, Rejection> {

@@ -39,6 +39,10 @@ pub(crate) struct Tables {
     /// (userId, Idempotency-Key) → the answer given the first time.
     pub(crate) idempotent: HashMap<(String, String), Value>,
     pub(crate) calls: Vec<RecordedCall>,
+    /// (threadId, userId) → the last messageId the user marked read.
+    pub(crate) reads: HashMap<(String, String), String>,
+    /// The notifyUndelivered bodies received, oldest first.
+    pub(crate) undelivered: Vec<Value>,
     pub(crate) next_thread: u64,
     pub(crate) next_message: u64,
 }
@@ -107,6 +111,27 @@ impl DemoState {
     /// The calls received so far.
     pub fn calls(&self) -> Vec<RecordedCall> {
         self.tables().calls.clone()
+    }
+
+    /// The notifyUndelivered calls received: `{threadId, messageId, userIds}`.
+    pub fn undelivered_notices(&self) -> Vec<Value> {
+        self.tables().undelivered.clone()
+    }
+
+    /// The last message a user marked read in a thread.
+    pub fn read_mark(&self, thread_id: &str, user_id: &str) -> Option<String> {
+        self.tables()
+            .reads
+            .get(&(thread_id.to_owned(), user_id.to_owned()))
+            .cloned()
+    }
+
+    /// Forgets a thread's messages, as a backend that prunes its history
+    /// would: recovery from a messageId it no longer knows must say so.
+    pub fn forget_messages(&self, thread_id: &str) {
+        if let Some(thread) = self.tables().threads.get_mut(thread_id) {
+            thread.messages.clear();
+        }
     }
 
     /// Every message stored in a thread, oldest first.
