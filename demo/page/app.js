@@ -12,6 +12,8 @@ const USERS = [
 ];
 const TYPING_IDLE_MS = 2500;
 const TYPING_SHOWN_MS = 6000;
+/** How many older messages one "Load older" click fetches. */
+const OLDER_PAGE = 20;
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 
@@ -76,6 +78,8 @@ async function signIn(userId) {
   app.ecb.on("message", onMessage);
   app.ecb.on("typing", onTyping);
   app.ecb.on("presence", onPresence);
+  app.ecb.on("read", onRead);
+  app.ecb.on("recovered", onRecovered);
 
   $("me-avatar").replaceWith(Object.assign(avatar(userId), { id: "me-avatar" }));
   $("me-name").textContent = nameOf(userId);
@@ -148,6 +152,9 @@ async function openThread(threadId) {
   $("composer").hidden = false;
   $("thread-title").textContent = titleOf(thread);
   $("messages").replaceChildren(...messages.map(messageItem));
+  // getThread brings the recent messages; older ones are a click away.
+  $("older").hidden = messages.length === 0;
+  markRead(messages);
   renderMembers();
   renderTyping();
   renderThreads();
@@ -191,7 +198,49 @@ function messageItem(message) {
 }
 
 function scrollDown() {
-  $("messages").scrollTop = $("messages").scrollHeight;
+  $("scroller").scrollTop = $("scroller").scrollHeight;
+}
+
+async function loadOlder() {
+  const thread = app.current;
+  const oldest = $("messages").querySelector("[data-id]")?.dataset.id;
+  if (!thread || !oldest) return;
+  const page = await app.ecb.getMessages(thread.threadToken, { before: oldest, pageSize: OLDER_PAGE });
+  if (thread !== app.current) return;
+  $("messages").prepend(...page.messages.map(messageItem));
+  $("older").hidden = !page.hasMore;
+}
+
+/** Tells the others how far this user has read the open thread. */
+function markRead(messages) {
+  const last = [...messages].reverse().find((m) => m.messageId && m.senderId !== app.me);
+  if (!last || !app.current) return;
+  app.ecb.markRead(app.current.threadToken, last.messageId).catch(() => {});
+}
+
+/** "Seen by …" under the newest of my messages someone has read up to. */
+function onRead({ threadId, userId, messageId }) {
+  if (threadId !== app.current?.threadId || userId === app.me) return;
+  const items = [...$("messages").querySelectorAll(".message[data-id]")];
+  const upTo = items.findIndex((item) => item.dataset.id === messageId);
+  const mine = items.slice(0, upTo + 1).filter((item) => item.classList.contains("mine")).pop();
+  if (!mine) return;
+  document.querySelectorAll(`.seen[data-reader="${CSS.escape(userId)}"]`).forEach((seen) => seen.remove());
+  mine
+    .querySelector(".bubble")
+    .append(el("span", { class: "seen", "data-reader": userId }, `Seen by ${nameOf(userId)}`));
+}
+
+/** A gap after a reconnect that could not be closed: reload the thread rather than hide it. */
+function onRecovered({ threadId, recovered }) {
+  if (recovered) return;
+  if (threadId === app.current?.threadId) {
+    $("notice").textContent = "Could not recover the messages missed while offline; the thread was reloaded.";
+    $("notice").hidden = false;
+    openThread(threadId);
+  } else {
+    app.unread.set(threadId, app.unread.get(threadId) ?? 0);
+  }
 }
 
 async function send(event) {
@@ -226,6 +275,7 @@ function onMessage({ threadId, message }) {
   clearTyping(message.senderId);
   $("messages").append(messageItem(message));
   scrollDown();
+  if (document.visibilityState === "visible") markRead([message]);
 }
 
 // ---- presence and typing ---------------------------------------------------
@@ -287,4 +337,5 @@ $("users").append(
 $("composer").addEventListener("submit", send);
 $("text").addEventListener("input", onInput);
 $("logout").addEventListener("click", signOut);
+$("older").addEventListener("click", loadOlder);
 if (params.get("user")) signIn(params.get("user"));

@@ -1,10 +1,12 @@
 // The demo chat page in a real browser: Debian's chromium driven by
 // playwright-core against a real `ecb demo`. Two pages, alice and bob, chat
-// both ways and see each other typing and online; a screenshot is saved to
-// tests/artifacts/.
+// both ways and see each other typing and online; one recovers what it
+// missed while its network was down, loads older messages and shows "seen";
+// screenshots are saved to tests/artifacts/.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import net from "node:net";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,8 +39,10 @@ async function startDemo() {
     child.on("exit", (code) => reject(new Error(`ecb exited with ${code}`)));
   });
   const pageUrl = output.split("Chat page:")[1].trim().split(/\s+/)[0];
+  const ecbUrl = output.split("ECB:")[1].trim().split(/\s+/)[0];
   return {
     pageUrl,
+    ecbUrl,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
@@ -81,15 +85,16 @@ describe("the demo chat page in chromium", () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** A page signed in as `user`, with the alice-bob thread open. */
-  async function signIn(user, transport) {
+  /** A page signed in as `user`, with the alice-bob thread open; `ecb` overrides where ECB is. */
+  async function signIn(user, transport, ecb) {
     const page = await context.newPage();
     page.setDefaultTimeout(PATIENCE);
     page.on("pageerror", (error) => errors.push(`${user}: ${error.message}`));
     page.on("console", (message) => {
       if (message.type() === "error") errors.push(`${user}: ${message.text()}`);
     });
-    await page.goto(`${demo.pageUrl}?transport=${transport}`);
+    const through = ecb ? `&ecb=${encodeURIComponent(ecb)}` : "";
+    await page.goto(`${demo.pageUrl}?transport=${transport}${through}`);
     await page.click(`button[data-user="${user}"]`);
     await page.locator("#state", { hasText: "online" }).waitFor();
     await page.click('button[data-thread="alice-bob"]');
@@ -137,4 +142,108 @@ describe("the demo chat page in chromium", () => {
       assert.deepEqual(errors, []);
     });
   }
+
+  test("after the network drops, the page recovers what it missed, loads older messages and shows seen", async () => {
+    // Alice's page reaches ECB through a proxy that can cut her network.
+    const proxy = await startProxy(Number(new URL(demo.ecbUrl).port));
+    try {
+      // More history than getThread's 50 recent messages, sent over REST.
+      const bobToken = await userToken("bob");
+      const threadToken = await threadTokenOf(bobToken, "alice-bob");
+      for (let i = 0; i < 55; i++) {
+        await sendOverRest(bobToken, threadToken, `history ${i}`);
+        await sleep(55);
+      }
+      const alice = await signIn("alice", "socket.io", proxy.url);
+      const bob = await signIn("bob", "socket.io");
+      await alice.locator(".message.theirs p", { hasText: "history 54" }).waitFor();
+      assert.equal(await alice.locator(".message").count(), 50);
+      const stored = (await rest("getMessages", { threadToken, pageSize: 200 }, bobToken)).messages.length;
+      while (await alice.locator("#older").isVisible()) {
+        const shown = await alice.locator(".message").count();
+        await alice.click("#older");
+        await alice.waitForFunction((n) => document.querySelectorAll(".message").length > n || document.getElementById("older").hidden, shown);
+      }
+      await alice.locator(".message.theirs p", { hasText: "history 0" }).waitFor();
+      assert.equal(await alice.locator(".message").count(), stored, "every stored message, once");
+
+      // The network drops; bob writes meanwhile; it comes back.
+      proxy.block(true);
+      proxy.cut();
+      await alice.locator("#state", { hasText: "reconnecting" }).waitFor();
+      for (const text of ["while you were away 1", "while you were away 2", "while you were away 3"]) {
+        await bob.fill("#text", text);
+        await bob.press("#text", "Enter");
+        await bob.locator(".message.mine:not(.pending) p", { hasText: text }).waitFor();
+      }
+      proxy.block(false);
+      await alice.locator("#state", { hasText: "online" }).waitFor({ timeout: 20000 });
+      for (const n of [1, 2, 3]) await alice.locator(".message.theirs p", { hasText: `while you were away ${n}` }).waitFor();
+      const texts = await alice.locator(".message p").allTextContents();
+      assert.deepEqual(texts.slice(-3), ["while you were away 1", "while you were away 2", "while you were away 3"]);
+      assert.equal(await alice.locator("#notice").isHidden(), true, "recovered, nothing to reload");
+
+      // Alice's page read them: bob's last message says so.
+      await bob.locator(".message.mine .seen", { hasText: "Seen by Alice" }).waitFor();
+      await bob.screenshot({ path: path.join(ARTIFACTS, "chat-seen.png") });
+      await alice.close();
+      await bob.close();
+      // The browser logs the requests the cut network failed; nothing else.
+      const unexpected = errors.filter((e) => !/^alice: Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED|CLOSED)/.test(e));
+      assert.deepEqual(unexpected, []);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function rest(action, payload, token) {
+    const headers = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const response = await fetch(`${demo.ecbUrl}/v1/${action}`, { method: "POST", headers, body: JSON.stringify(payload) });
+    const body = await response.json();
+    assert.equal(body.ok, true, `${action}: ${JSON.stringify(body)}`);
+    return body.result;
+  }
+  const userToken = async (user) => (await rest("getUserToken", { accessToken: user })).userToken;
+  const threadTokenOf = async (token, threadId) =>
+    (await rest("getThreads", {}, token)).items.find((t) => t.threadId === threadId).threadToken;
+  const sendOverRest = (token, threadToken, data) =>
+    rest("sendMessage", { threadToken, message: { type: "text", data } }, token);
 });
+
+/** A TCP proxy to 127.0.0.1:`port`: `cut()` drops its connections, `block()` refuses new ones. */
+async function startProxy(port) {
+  const pairs = new Set();
+  let blocked = false;
+  const server = net.createServer((client) => {
+    if (blocked) return client.destroy();
+    const upstream = net.connect(port, "127.0.0.1");
+    const pair = [client, upstream];
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of pair) {
+      socket.on("error", end);
+      socket.on("close", end);
+    }
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const cut = () => pairs.forEach(([client, upstream]) => (client.destroy(), upstream.destroy()));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    block: (refuse) => (blocked = refuse),
+    cut,
+    close: async () => {
+      cut();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
