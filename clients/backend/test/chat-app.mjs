@@ -10,7 +10,7 @@ export const USERS = ["alice", "bob", "carol", "dave"].map((userId) => ({ userId
 export function chatApp({ tokens, webhookSecret }) {
   const threads = new Map([["welcome", { threadId: "welcome", memberIds: USERS.map((u) => u.userId), data: { title: "Welcome" } }]]);
   const messages = new Map([["welcome", []]]);
-  const app = { threads, messages, stores: 0, read: [] };
+  const app = { threads, messages, stores: 0, read: [], undelivered: [] };
   let counter = 0;
 
   const store = (threadId, senderId, { clientMessageId, type, data }) => {
@@ -57,7 +57,14 @@ export function chatApp({ tokens, webhookSecret }) {
       return { messages: rest.slice(0, call.pageSize ?? 50), hasMore: rest.length > (call.pageSize ?? 50) };
     },
     markRead: (call) => {
-      app.read.push([call.user.userId, memberThread(call).threadId, call.messageId]);
+      const thread = memberThread(call);
+      if (!messages.get(thread.threadId).some((m) => m.messageId === call.messageId)) {
+        throw new BackendError("unknown_message", "no such message", 404);
+      }
+      app.read.push([call.user.userId, thread.threadId, call.messageId]);
+    },
+    notifyUndelivered: ({ threadId, messageId, userIds }) => {
+      app.undelivered.push({ threadId, messageId, userIds: [...userIds].sort() });
     },
   });
   return app;

@@ -28,7 +28,12 @@ describe("ecb-backend behind the real ecb", () => {
     keys = tempDir();
     backend = await listen(app.handler);
     // ECB knows both keys: the current one and the one the backend rotates to.
-    ecb = await startEcb({ backendUrl: backend.url, keyFiles: writeKeyFiles(keys.dir, [oldKey, newKey]), secret: SECRET });
+    ecb = await startEcb({
+      backendUrl: backend.url,
+      keyFiles: writeKeyFiles(keys.dir, [oldKey, newKey]),
+      secret: SECRET,
+      args: ["--notify-undelivered", "true"],
+    });
     server = new ServerApi({ url: ecb.url, tokens });
   });
   after(async () => {
@@ -68,6 +73,33 @@ describe("ecb-backend behind the real ecb", () => {
     const carol = await open({ accessToken: "carol" });
     const err = await carol.createThread({ memberIds: ["nobody"], message: { type: "text", data: "x" } }).catch((e) => e);
     assert.deepEqual([err.code, err.backend], ["backend_rejected", { code: "unknown_user", message: "no such user" }]);
+  });
+
+  test("history, read receipts and offline notification reach the app's callbacks", async () => {
+    const alice = await open({ accessToken: "alice" });
+    const bob = await open({ accessToken: "bob" });
+    const token = await tokenOf(alice, "welcome");
+    await alice.getThread(token);
+    await bob.getThread(await tokenOf(bob, "welcome"));
+    const before = app.undelivered.length;
+    const first = await alice.sendMessage(token, { type: "text", data: "one" });
+    const second = await alice.sendMessage(token, { type: "text", data: "two" });
+    const page = await bob.getMessages(token, { after: first.messageId });
+    assert.deepEqual([page.messages.map((m) => m.messageId), page.hasMore], [[second.messageId], false]);
+    const unknown = await bob.getMessages(token, { after: "nope" }).catch((e) => e);
+    assert.equal(unknown.backend.code, "unknown_message");
+
+    const read = nextEvent(alice, "read");
+    await bob.markRead(token, second.messageId);
+    assert.deepEqual(await read, { threadId: "welcome", userId: "bob", messageId: second.messageId });
+    assert.deepEqual(app.read.at(-1), ["bob", "welcome", second.messageId]);
+
+    // carol and dave have no connection in the thread: the app hears of both messages.
+    await waitFor(() => app.undelivered.length >= before + 2, 5000, "the notifications");
+    assert.deepEqual(app.undelivered.slice(before), [
+      { threadId: "welcome", messageId: first.messageId, userIds: ["carol", "dave"] },
+      { threadId: "welcome", messageId: second.messageId, userIds: ["carol", "dave"] },
+    ]);
   });
 
   test("signatures are checked: unsigned, tampered, wrongly signed and replayed old calls are refused", async () => {
