@@ -172,6 +172,55 @@ async fn socket_io_clients_that_never_join_are_closed_after_the_connect_timeout(
         client.request("fly", json!({})).await["error"]["code"],
         "unknown_action"
     );
+
+    // A message over 32 KB reaches the functions only split into frames, as
+    // API Gateway wants; there it is over ECB's payload limit, on both wires.
+    let big = "x".repeat(40 * 1024);
+    let over_the_limit = [
+        (
+            aws.websocket_url(&aws.user_token("dave")),
+            json!({ "action": "getThreads", "requestId": 1, "padding": big }).to_string(),
+        ),
+        (
+            with_query.clone(),
+            format!("427{}", json!(["getThreads", { "padding": big }])),
+        ),
+    ];
+    for (url, text) in over_the_limit {
+        let mut socket = EioSocket::connect(&url).await.expect("upgrade");
+        if url.contains("EIO=4") {
+            socket.handshake().await;
+            socket.send_text("40").await;
+            socket.next_non_ping().await;
+        }
+        send_in_fragments(&mut socket, text.as_bytes()).await;
+        let answer = socket.next_non_ping().await.into_text();
+        assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+        assert!(
+            answer.starts_with("437[") || answer.contains(r#""requestId":1"#),
+            "{answer}"
+        );
+    }
+}
+
+/// Sends one text message as 16 KB fragments.
+async fn send_in_fragments(socket: &mut EioSocket, text: &[u8]) {
+    let chunks: Vec<&[u8]> = text.chunks(16 * 1024).collect();
+    for (index, chunk) in chunks.iter().enumerate() {
+        let opcode = if index == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let last = index + 1 == chunks.len();
+        socket
+            .send_message(Message::Frame(WsFrame::message(
+                chunk.to_vec(),
+                opcode,
+                last,
+            )))
+            .await;
+    }
 }
 
 /// The next packet that is not a ping, answering pings on the way (the
@@ -274,15 +323,7 @@ async fn the_gateway_holds_connections_to_api_gateways_rules() {
 
     // Frames up to 32 KB pass, and messages up to 128 KB in 32 KB fragments.
     socket.send_text(&"x".repeat(32 * 1024)).await;
-    let fragments = [
-        OpCode::Data(Data::Text),
-        OpCode::Data(Data::Continue),
-        OpCode::Data(Data::Continue),
-    ];
-    for (index, opcode) in fragments.into_iter().enumerate() {
-        let frame = WsFrame::message(vec![b'y'; 16 * 1024], opcode, index == 2);
-        socket.send_message(Message::Frame(frame)).await;
-    }
+    send_in_fragments(&mut socket, &[b'y'; 48 * 1024]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(seen.lock().unwrap().frames, vec![32 * 1024, 48 * 1024]);
     // A bigger frame is closed with 1009, as AWS does.
