@@ -17,11 +17,14 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+use crate::open_connections::{OpenConnection, Transport};
 use crate::{AppState, Outbound};
 use ecb_rest::envelope_response;
+use tracing::Instrument;
 
-/// Close code for a server going away (RFC 6455).
-const GOING_AWAY: u16 = 1001;
+/// Close code for a server restarting: reconnect, elsewhere or later
+/// (RFC 6455's registry, "Service Restart").
+const SERVICE_RESTART: u16 = 1012;
 /// Close code for a policy ending the connection (disconnectUser).
 const POLICY: u16 = 1008;
 
@@ -75,7 +78,11 @@ pub async fn upgrade(
         app.hub.unregister(&connection_id);
         tokio::spawn(async move { app.engine.disconnect(&connection_id).await });
     })
-    .on_upgrade(move |socket| run(app, socket, caller, sender, receiver))
+    .on_upgrade(move |socket| {
+        let span =
+            tracing::info_span!("connection", connection = %connection_id, transport = "websocket");
+        run(app, socket, caller, sender, receiver).instrument(span)
+    })
 }
 
 async fn run(
@@ -86,6 +93,7 @@ async fn run(
     receiver: mpsc::Receiver<Outbound>,
 ) {
     let _tracked = app.tasks.token();
+    let _counted = OpenConnection::new(Transport::WebSocket);
     let connection_id = caller.connection_id().unwrap_or_default().to_owned();
     tracing::info!(connection = %connection_id, user = %caller.user.user_id, "websocket open");
     let (sink, mut stream) = socket.split();
@@ -115,6 +123,12 @@ async fn run(
                 tracing::debug!(connection = %connection_id, %error, "websocket read failed");
                 break;
             }
+        };
+        // While draining, a frame is not run (nor answered): the client
+        // sends it again once reconnected elsewhere.
+        let Some(_running) = app.gate.enter() else {
+            tracing::debug!("frame ignored: draining");
+            continue;
         };
         let (response, pushes) = app.engine.handle_frame(&caller, text.as_str()).await;
         if sender.send(Outbound::Frame(response)).await.is_err() {
@@ -146,7 +160,7 @@ async fn write(
         let outbound = tokio::select! {
             outbound = receiver.recv() => outbound,
             _ = shutdown.cancelled() => {
-                let _ = sink.send(close(GOING_AWAY, "server shutting down")).await;
+                let _ = sink.send(close(SERVICE_RESTART, "server restarting")).await;
                 break;
             }
         };
@@ -155,6 +169,10 @@ async fn write(
             Some(Outbound::Frame(text)) => Message::Text(text.into()),
             Some(Outbound::Close) => {
                 let _ = sink.send(close(POLICY, "disconnected by the server")).await;
+                break;
+            }
+            Some(Outbound::Reconnect) => {
+                let _ = sink.send(close(SERVICE_RESTART, "server restarting")).await;
                 break;
             }
             None => break,

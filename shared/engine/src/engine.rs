@@ -144,7 +144,7 @@ impl Engine {
             config,
             store,
             pusher,
-            backend,
+            backend: Arc::new(crate::backend::MeteredBackend(backend)),
         }
     }
 
@@ -229,8 +229,10 @@ impl Engine {
     /// caller, a bearer userToken or serverToken, or none), reads its
     /// payload and runs the operation.
     pub async fn execute(&self, credentials: Credentials<'_>, request: Request<'_>) -> Reply {
+        let started = std::time::Instant::now();
+        let action = Action::parse(request.action).map_or("unknown", Action::as_str);
         let outcome = self.run(credentials, request).await;
-        match outcome {
+        let reply = match outcome {
             Ok((action, Err(error))) => {
                 log_failure(action.as_str(), &error);
                 Reply::error(error)
@@ -240,7 +242,10 @@ impl Engine {
                 pushes,
             },
             Err(error) => Reply::error(error),
-        }
+        };
+        let failure = reply.result.as_ref().err().map(|error| error.code);
+        crate::instruments::operation_finished(action, failure, started.elapsed());
+        reply
     }
 
     /// The checks before an operation; the operation's own outcome comes

@@ -121,12 +121,16 @@ async fn push_all(
         .pusher
         .push_each(targets, Arc::new(event.clone()))
         .await;
+    crate::instruments::fan_out(results.iter().map(|(_, result)| result));
     let mut delivered = 0;
     let mut gone = Vec::new();
     for (member, result) in results {
         match result {
             Ok(()) => delivered += 1,
             Err(PushError::Gone) => gone.push(member.connection_id),
+            Err(PushError::QueueFull) => {
+                tracing::debug!(connection = %member.connection_id, "push dropped: queue full")
+            }
             Err(PushError::Failed(reason)) => {
                 tracing::warn!(connection = %member.connection_id, %reason, "push failed")
             }

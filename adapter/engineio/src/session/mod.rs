@@ -8,6 +8,8 @@
 //! `polling` (how packets reach the client), `upgrade` (the probe),
 //! `heartbeat` (pings), `layer_above` (running the layer above in order).
 
+mod closing;
+mod gauge;
 mod handle;
 mod heartbeat;
 mod layer_above;
@@ -28,6 +30,7 @@ use crate::command::{Command, Post};
 use crate::error::EioError;
 use crate::registry::Entry;
 use crate::{EngineIo, Inbound, Upper};
+use gauge::SessionGauge;
 use heartbeat::{Beat, Heartbeat};
 use layer_above::LayerAbove;
 use polling::{PollReply, Polling};
@@ -44,6 +47,9 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 enum Ending {
     /// The client sent `1`: a waiting poll ends with a noop.
     ClientClosed,
+    /// The layer above closed it: the client gets what is queued, then the
+    /// close packet (see `closing.rs`).
+    ClosedAbove,
     /// Anything else: a waiting poll gets the close packet.
     Closed(&'static str),
 }
@@ -73,6 +79,7 @@ struct Actor {
     upgrade: Upgrade<Socket>,
     heartbeat: Heartbeat,
     layer: LayerAbove,
+    gauge: SessionGauge,
 }
 
 /// Opens a session and starts its actor. A WebSocket session's first frame
@@ -92,6 +99,7 @@ pub(crate) fn open(
             posting: Default::default(),
         },
     );
+    let gauge = SessionGauge::open(socket.is_some());
     let transport = match socket {
         Some(socket) => Transport::WebSocket(Socket::new(Box::new(socket))),
         None => Transport::Polling(Polling::default()),
@@ -104,6 +112,7 @@ pub(crate) fn open(
         upgrade: Upgrade::Idle,
         heartbeat: Heartbeat::start(Instant::now(), eio.config.ping_interval),
         layer: LayerAbove::new(upper),
+        gauge,
     };
     eio.tasks.spawn(actor.run(command_rx, greeting));
 }
@@ -200,7 +209,7 @@ impl Actor {
             }
             Command::Send(packets) => self.send_all(packets).await,
             Command::SendEncoded(packet) => self.send_encoded(&packet).await,
-            Command::Close => Err(Ending::Closed("closed by the server")),
+            Command::Close => Err(Ending::ClosedAbove),
         }
     }
 
@@ -299,6 +308,7 @@ impl Actor {
             }
         }
         self.transport = Transport::WebSocket(socket);
+        self.gauge.upgraded();
         tracing::debug!(sid = %self.sid, "engine.io session upgraded to websocket");
     }
 
@@ -370,8 +380,10 @@ impl Actor {
     }
 
     async fn end(mut self, ending: Ending, mut commands: mpsc::Receiver<Command>) {
-        if ending == Ending::ClientClosed {
-            self.answer_racing_poll(&mut commands).await;
+        match ending {
+            Ending::ClientClosed => self.answer_racing_poll(&mut commands).await,
+            Ending::ClosedAbove => self.hand_over_close(&mut commands).await,
+            Ending::Closed(_) => {}
         }
         self.finish(ending, &mut commands).await;
     }
@@ -411,7 +423,7 @@ impl Actor {
         self.eio.registry.remove(&self.sid);
         let last = match ending {
             Ending::ClientClosed => Packet::Noop,
-            Ending::Closed(_) => Packet::Close,
+            Ending::ClosedAbove | Ending::Closed(_) => Packet::Close,
         };
         let socket = match self.transport.take() {
             Transport::Polling(mut polling) => {

@@ -60,6 +60,11 @@ impl Polling {
         self.waiting.is_some()
     }
 
+    /// Whether every queued packet has been handed to a GET.
+    pub(super) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     /// Hands over what is queued, for a transport that takes over.
     pub(super) fn into_queue(self) -> Vec<Packet> {
         self.queue
@@ -109,6 +114,18 @@ mod tests {
         polling.poll(tx, true).unwrap();
         assert_eq!(answer(rx).as_deref(), Some("6"));
         assert_eq!(polling.into_queue(), vec![Packet::Message("a".into())]);
+    }
+
+    #[test]
+    fn the_close_packet_follows_what_is_still_queued() {
+        let mut polling = Polling::default();
+        polling.push(Packet::Message("a".into()), false);
+        polling.push(Packet::Close, false);
+        assert!(!polling.is_empty());
+        let (tx, rx) = oneshot::channel();
+        polling.poll(tx, false).unwrap();
+        assert_eq!(answer(rx).as_deref(), Some("4a\x1e1"));
+        assert!(polling.is_empty());
     }
 
     #[test]
