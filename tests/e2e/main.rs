@@ -4,10 +4,13 @@
 mod backend_faults;
 mod chat;
 mod cli;
+mod drain;
 mod dynamo_store;
 mod engineio_protocol;
+mod json_logs;
 mod jwt_attacks;
 mod limits;
+mod metrics;
 mod operations;
 mod pass_through;
 mod server_api;

@@ -76,6 +76,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { settings, operator } => {
             let server = ecb_server::start_operated(&settings, &operator).await?;
             println!("ECB listening on {}", server.url());
+            if let Some(metrics) = server.metrics_addr {
+                println!("Metrics on http://{metrics}");
+            }
             shutdown_signal().await;
             drain_unless_signalled_again(server).await;
         }
