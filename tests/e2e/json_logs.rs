@@ -14,7 +14,7 @@ fn span_field<'a>(line: &'a Value, field: &str) -> Option<&'a str> {
         .find_map(|span| span[field].as_str())
 }
 
-fn message(line: &Value) -> &str {
+fn log_message(line: &Value) -> &str {
     line["fields"]["message"].as_str().unwrap_or_default()
 }
 
@@ -73,20 +73,23 @@ async fn json_lines_carry_their_connection_or_request_id_and_never_a_token() {
     // same connection her socket's open line names.
     let failed = lines
         .iter()
-        .find(|line| message(line) == "operation failed")
+        .find(|line| line["level"] == "WARN" && line["fields"]["code"] == "backend_unavailable")
         .expect("the backend fault is logged");
     let connection = span_field(failed, "connection").expect("the warning names its connection");
     let opened = lines
         .iter()
         .find(|line| {
-            message(line) == "websocket open" && span_field(line, "connection") == Some(connection)
+            log_message(line) == "websocket open"
+                && span_field(line, "connection") == Some(connection)
         })
         .expect("the open line names the same connection");
     assert!(opened["fields"]["user"] == "alice", "{opened}");
     // The REST call's backend call is logged inside its request's span.
     let rest_call = lines
         .iter()
-        .find(|line| message(line) == "backend call" && line["fields"]["operation"] == "getThreads")
+        .find(|line| {
+            log_message(line) == "backend call" && line["fields"]["operation"] == "getThreads"
+        })
         .expect("the REST call's backend call is logged");
     assert!(span_field(rest_call, "request_id").is_some(), "{rest_call}");
 }

@@ -38,7 +38,7 @@ impl Scrape {
                 continue;
             }
             let sample = parse_sample(line).ok_or_else(|| format!("not a sample: `{line}`"))?;
-            if scrape.family_of(&sample.name).is_none() {
+            if !scrape.is_declared(&sample.name) {
                 return Err(format!("sample of an undeclared family: `{line}`"));
             }
             scrape.samples.push(sample);
@@ -46,15 +46,13 @@ impl Scrape {
         Ok(scrape)
     }
 
-    /// The declared family a sample belongs to (`x_bucket` is `x`'s).
-    fn family_of(&self, name: &str) -> Option<&str> {
-        if self.types.contains_key(name) {
-            return Some(name);
-        }
-        ["_bucket", "_sum", "_count"].iter().find_map(|suffix| {
-            let family = name.strip_suffix(suffix)?;
-            self.types.get_key_value(family).map(|(k, _)| k.as_str())
-        })
+    /// Whether a sample's name is a declared family's (`x_bucket` is `x`'s).
+    fn is_declared(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+            || ["_bucket", "_sum", "_count"].iter().any(|suffix| {
+                name.strip_suffix(suffix)
+                    .is_some_and(|family| self.types.contains_key(family))
+            })
     }
 
     /// The value of the sample with exactly these labels (0 when absent, as a

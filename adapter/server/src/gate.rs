@@ -43,7 +43,8 @@ impl OperationGate {
             }
             state.open
         });
-        admitted.then_some(Permit { gate: self })
+        // `then`, not `then_some`: a permit made and dropped would count down.
+        admitted.then(|| Permit { gate: self })
     }
 
     /// Whether operations are still admitted (the server is not draining).
