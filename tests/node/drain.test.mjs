@@ -148,15 +148,17 @@ test("SIGTERM mid-chat: every acked message reaches every member, clients reconn
       `${member.name} got an Engine.IO close it retries, not a namespace DISCONNECT: ${member.disconnects}`,
     );
   }
+  // socket.io-client reconnected on its own, through the balancer, to the
+  // server that is ready, and the chat goes on there.
+  await until(() => members.every((member) => member.joins === 2 && member.socket.connected));
+  // socket.io-client hands the events that came with the close packet to
+  // the app as it reconnects (it buffers events while disconnected).
   for (const { from, messageId } of acked) {
     for (const member of everyone.filter((m) => m.name !== from)) {
       assert.ok(member.received.has(messageId), `${member.name} got ${from}'s acked ${messageId}`);
     }
   }
 
-  // socket.io-client reconnected on its own, through the balancer, to the
-  // server that is ready, and the chat goes on there.
-  await until(() => members.every((member) => member.joins === 2 && member.socket.connected));
   const health = await (await fetch(`${standby.url}/healthz`)).json();
   assert.equal(health.connections, members.length, "the Socket.IO clients are on the second server");
   const [alice, ...others] = members;

@@ -1,7 +1,10 @@
-// A TCP load balancer in front of several ECB servers, as a rolling deploy
-// has: each new connection goes to the first server whose /readyz answers
-// 200, checked every few tens of milliseconds. Open connections are piped
-// through untouched, so a draining server keeps the clients it has until it
+// A load balancer in front of several ECB servers, as a rolling deploy
+// has: a new client goes to the first server whose /readyz answers 200
+// (checked every few tens of milliseconds), and an Engine.IO session's
+// requests stick to the server that opened it (Socket.IO's docs require
+// sticky sessions for polling behind several servers; the sid is read off
+// the request line and learnt from the handshake). Open connections are
+// piped through untouched, so a draining server keeps its clients until it
 // closes them, and their reconnections land on a server that is ready.
 import net from "node:net";
 import { once } from "node:events";
@@ -29,24 +32,35 @@ export async function startReadinessProxy(targets) {
   };
   const checks = check();
   const sockets = new Set();
+  const sessions = new Map(); // Engine.IO sid → the server that holds it
   const server = net.createServer((client) => {
-    const target = targets.find((url) => ready.get(url));
-    if (!target) {
-      client.destroy();
-      return;
-    }
-    const { hostname, port } = new URL(target);
-    const upstream = net.connect(Number(port), hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {
+    client.once("data", (first) => {
+      const sid = /[?&]sid=([^&\s]+)/.exec(first.toString("latin1"))?.[1];
+      const target = sessions.get(sid) ?? targets.find((url) => ready.get(url));
+      if (!target) {
         client.destroy();
-        upstream.destroy();
+        return;
+      }
+      const { hostname, port } = new URL(target);
+      const upstream = net.connect(Number(port), hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      upstream.on("data", (chunk) => {
+        for (const [, opened] of chunk.toString("latin1").matchAll(/"sid":"([^"]+)"/g)) {
+          sessions.set(opened, target);
+        }
       });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    client.on("error", () => client.destroy());
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -33,6 +33,9 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The share of a drain's time kept for closing connections once the
 /// operations in flight are done (or given up on).
 const CLOSING_SHARE: u32 = 5;
+/// What a drain leaves of its time for the process to exit, so that it
+/// exits within `ECB_DRAIN_TIMEOUT_MS`, not just after it.
+const EXIT_MARGIN: Duration = Duration::from_millis(200);
 /// How often a drain looks whether every socket has closed.
 const CLOSED_CHECK_EVERY: Duration = Duration::from_millis(20);
 
@@ -86,8 +89,10 @@ impl RunningServer {
     /// 4. At the deadline whatever is left is closed and serving stops.
     pub async fn drain(self) {
         let started = tokio::time::Instant::now();
-        let deadline = started + self.drain_timeout;
-        let closing_from = deadline - self.drain_timeout / CLOSING_SHARE;
+        let deadline = started + self.drain_timeout.saturating_sub(EXIT_MARGIN);
+        let closing_from = deadline
+            .checked_sub(self.drain_timeout / CLOSING_SHARE)
+            .map_or(started, |at| at.max(started));
         let state = &self.state;
         state.gate.close();
         tracing::info!(
