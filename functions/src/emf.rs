@@ -173,11 +173,14 @@ fn unit(name: &str, gathered: &Gathered) -> &'static str {
     }
 }
 
+/// A metric's labels, sorted: what one EMF document's dimensions are.
+type LabelSet = Vec<(String, String)>;
+
 /// One EMF document per label set, metrics in name order.
 fn render(gathered: HashMap<Key, Gathered>, timestamp_ms: u64) -> Vec<String> {
-    let mut by_labels: BTreeMap<Vec<(String, String)>, Vec<(String, Gathered)>> = BTreeMap::new();
+    let mut by_labels: BTreeMap<LabelSet, Vec<(String, Gathered)>> = BTreeMap::new();
     for (key, value) in gathered {
-        let mut labels: Vec<(String, String)> = key
+        let mut labels: LabelSet = key
             .labels()
             .map(|label| (label.key().to_owned(), label.value().to_owned()))
             .collect();
