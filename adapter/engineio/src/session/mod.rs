@@ -209,7 +209,8 @@ impl Actor {
             }
             Command::Send(packets) => self.send_all(packets).await,
             Command::SendEncoded(packet) => self.send_encoded(&packet).await,
-            Command::Close => Err(Ending::ClosedAbove),
+            Command::Close => Err(Ending::Closed("closed by the server")),
+            Command::CloseGracefully => Err(Ending::ClosedAbove),
         }
     }
 
