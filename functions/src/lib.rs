@@ -1,9 +1,11 @@
 //! What the five Lambda functions share: configuration from the environment
 //! (PROTOCOL.md's variables), the engine on the DynamoDB Store and the
 //! Management API Pusher, Socket.IO's sessions on API Gateway, and the API
-//! Gateway event helpers. Each binary in `src/bin/` is one thin handler on top.
+//! Gateway event helpers, and the engine's metrics as CloudWatch EMF lines
+//! (`emf.rs`). Each binary in `src/bin/` is one thin handler on top.
 
 mod callers;
+pub mod emf;
 pub mod settings;
 pub mod socketio;
 
@@ -53,6 +55,7 @@ impl Function {
         // RUST_LOG sets no filter (else info). What is logged is the
         // engine's, which never logs a token.
         lambda_runtime::tracing::init_default_subscriber();
+        emf::install();
         let settings = Settings::from_env()?;
         let config = settings.resolve()?;
         let table = settings
@@ -126,7 +129,11 @@ where
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
             let answer = handler(function.clone(), event.payload);
-            async move { Ok::<_, Error>(answer.await) }
+            async move {
+                let answer = answer.await;
+                emf::flush();
+                Ok::<_, Error>(answer)
+            }
         },
     ))
     .await

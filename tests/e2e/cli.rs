@@ -119,7 +119,11 @@ async fn demo_runs_chats_and_stops_on_sigterm() {
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    assert_eq!(bob.closed().await, Some(1001));
+    assert_eq!(
+        bob.closed().await,
+        Some(1012),
+        "told to reconnect: service restart"
+    );
     let status = tokio::time::timeout(ecb_tests::PATIENCE, child.wait())
         .await
         .unwrap()

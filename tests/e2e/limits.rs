@@ -180,7 +180,7 @@ async fn foreign_origins_are_refused_when_origins_are_configured() {
 }
 
 #[tokio::test]
-async fn stopping_the_server_closes_connections_as_going_away() {
+async fn stopping_the_server_asks_connections_to_reconnect() {
     let stack = Stack::start().await;
     let mut alice = stack.ws("alice").await;
     alice
@@ -191,5 +191,5 @@ async fn stopping_the_server_closes_connections_as_going_away() {
         .await;
     let Stack { ecb, .. } = stack;
     ecb.stop().await;
-    assert_eq!(alice.closed().await, Some(1001));
+    assert_eq!(alice.closed().await, Some(1012), "service restart");
 }

@@ -161,7 +161,7 @@ async fn two_ecb_serve_processes_share_a_thread() {
         .args(["-TERM", &pid])
         .status()
         .unwrap();
-    assert_eq!(dave.closed().await, Some(1001));
+    assert_eq!(dave.closed().await, Some(1012));
     let offline = carol.expect_push("presence").await;
     assert_eq!(
         (offline["userId"].as_str(), offline["online"].as_bool()),

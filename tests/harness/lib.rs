@@ -3,11 +3,13 @@
 
 pub mod conformance;
 pub mod dynalite;
+pub mod ecb_process;
 pub mod eio_client;
 pub mod fault_backend;
 pub mod fuzz;
 pub mod lambda;
 pub mod original_backend;
+pub mod prometheus_text;
 pub mod raw_http;
 pub mod rest;
 pub mod serverless;
@@ -19,14 +21,16 @@ pub mod tokens;
 pub mod ws;
 
 pub use dynalite::Dynalite;
+pub use ecb_process::EcbProcess;
 pub use fault_backend::{Fault, FaultBackend};
 pub use lambda::LambdaWatch;
 pub use original_backend::OriginalBackend;
+pub use prometheus_text::Scrape;
 pub use rest::Rest;
 pub use serverless::Serverless;
 pub use sio_client::SioClient;
 pub use slow_reader::SlowReader;
-pub use stack::{Stack, StackOptions};
+pub use stack::{Stack, StackOptions, seeded_thread_token};
 pub use store_contract::{connection_record, store_contract};
 pub use tokens::TestTokens;
 pub use ws::WsClient;

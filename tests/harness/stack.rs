@@ -90,11 +90,7 @@ impl Stack {
 
     /// The threadToken of a seeded thread, as the backend signs it.
     pub fn thread_token(&self, thread_id: &str) -> String {
-        let members: Vec<String> = match thread_id {
-            "alice-bob" => vec!["alice".into(), "bob".into()],
-            _ => ["alice", "bob", "carol", "dave"].map(String::from).to_vec(),
-        };
-        self.backend.state().keys.thread_token(thread_id, &members)
+        seeded_thread_token(&self.backend, thread_id)
     }
 
     /// The backend calls made since the stack started, by operation name.
@@ -109,4 +105,14 @@ impl Stack {
             .map(|c| c.operation)
             .collect()
     }
+}
+
+/// The threadToken of one of the demo backend's seeded threads (`welcome`:
+/// alice, bob, carol and dave; `alice-bob`), as that backend signs it.
+pub fn seeded_thread_token(backend: &DemoBackend, thread_id: &str) -> String {
+    let members: Vec<String> = match thread_id {
+        "alice-bob" => vec!["alice".into(), "bob".into()],
+        _ => ["alice", "bob", "carol", "dave"].map(String::from).to_vec(),
+    };
+    backend.state().keys.thread_token(thread_id, &members)
 }

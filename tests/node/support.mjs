@@ -21,9 +21,10 @@ export async function freePort() {
   return port;
 }
 
-/** Runs `ecb <args>` until its stdout shows `marker`; returns the process and the line. */
-async function run(args, marker) {
-  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" };
+/** Runs `ecb <args>` (with `extraEnv`) until its stdout shows `marker`;
+ * returns the process and the line. */
+async function run(args, marker, extraEnv = {}) {
+  const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...extraEnv };
   const child = spawn(ECB, args, { stdio: ["ignore", "pipe", "inherit"], env });
   let buffer = "";
   const line = await new Promise((resolve, reject) => {
@@ -58,16 +59,30 @@ export async function startDemo(port) {
   return { child, url, stop: () => stop(child) };
 }
 
-/** `ecb serve` on `port` in front of a backend, trusting one public key file. */
-export async function startServe(port, backendUrl, publicKeyFile) {
+/** `ecb serve` on `port` in front of a backend, trusting one public key
+ * file, with `env` added to its environment. */
+export async function startServe(port, backendUrl, publicKeyFile, env = {}) {
   const { child } = await run(
     ["serve", "--listen", `127.0.0.1:${port}`, "--backend-url", backendUrl, "--public-key-file", publicKeyFile],
     "ECB listening",
+    env,
+  );
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+/** The demo backend alone (`ecb demo --backend-only`) on `port`; its tokens
+ * verify with `DEMO_PUBLIC_KEY_FILE`. */
+export async function startDemoBackend(port) {
+  const { child } = await run(
+    ["demo", "--backend-only", "--backend-listen", `127.0.0.1:${port}`],
+    "Demo backend on",
   );
   return { child, url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
 
 export const ROOT = path.resolve(here, "../..");
+/** The demo backend's public key, as `ecb serve --public-key-file` takes it. */
+export const DEMO_PUBLIC_KEY_FILE = path.join(ROOT, "demo/backend/keys/public/demo.pem");
 /** The Python of the tools venv test.sh makes (python-socketio is in it). */
 export const PYTHON = process.env.ECB_PYTHON ?? path.join(ROOT, ".tools/venv/bin/python");
 

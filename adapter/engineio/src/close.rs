@@ -19,6 +19,8 @@ pub enum CloseCode {
     Policy,
     /// 1009: a message larger than the server takes.
     TooBig,
+    /// 1012: the server is restarting (a drain): reconnect, elsewhere or later.
+    ServiceRestart,
     /// 1013: the client could not keep up and has lost a message; it may
     /// reconnect (and resynchronise) at once.
     TryAgainLater,
@@ -36,6 +38,7 @@ impl CloseCode {
             Self::InvalidData => 1007,
             Self::Policy => 1008,
             Self::TooBig => 1009,
+            Self::ServiceRestart => 1012,
             Self::TryAgainLater => 1013,
             Self::Application(code) => code,
         }

@@ -25,8 +25,12 @@ pub(crate) enum Command {
     /// One Engine.IO text packet, already encoded: a push whose bytes every
     /// socket of a fan-out shares.
     SendEncoded(Arc<Utf8Bytes>),
-    /// The layer above ends the session.
+    /// The session is broken (a protocol error the HTTP side saw): it ends
+    /// at once, and later requests get 400.
     Close,
+    /// The layer above ends the session: the client gets what is queued,
+    /// then the close packet.
+    CloseGracefully,
 }
 
 /// A polling POST's packets, and where its answer goes.

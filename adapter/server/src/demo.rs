@@ -3,7 +3,7 @@
 use ecb_demo_backend::{DEMO_PUBLIC_KEY_TEXT, DemoBackend};
 use ecb_engine::Settings;
 
-use crate::RunningServer;
+use crate::{OperatorSettings, RunningServer};
 
 /// A running demo: the backend and the ECB server in front of it.
 pub struct Demo {
@@ -14,14 +14,18 @@ pub struct Demo {
 
 /// Starts the demo backend on `backend_listen` and ECB on `settings.listen`,
 /// trusting the demo key.
-pub async fn start(mut settings: Settings, backend_listen: &str) -> anyhow::Result<Demo> {
+pub async fn start(
+    mut settings: Settings,
+    operator: &OperatorSettings,
+    backend_listen: &str,
+) -> anyhow::Result<Demo> {
     let backend = DemoBackend::new(None);
     let backend_addr = backend.clone().spawn(backend_listen).await?;
     let backend_url = format!("http://{backend_addr}");
     settings.backend_url = Some(backend_url.clone());
     settings.public_key = Some(DEMO_PUBLIC_KEY_TEXT.to_owned());
     settings.public_key_file.clear();
-    let server = crate::start(&settings).await?;
+    let server = crate::start_operated(&settings, operator).await?;
     backend.set_ecb_url(server.url());
     Ok(Demo {
         backend,

@@ -13,10 +13,12 @@ use ecb_socketio_codec::{MAIN_NAMESPACE, Payload};
 use serde_json::{Map, Value, json};
 
 use crate::hub::{Mailbox, queue_full};
+use crate::open_connections::{OpenConnection, Transport};
 use crate::slots::Slot;
 use crate::{AppState, Outbound};
 use ecb_engineio::Refused;
 use ecb_socketio::{Emitter, NamespaceSocket, Namespaces};
+use tracing::Instrument;
 
 /// ECB's one namespace.
 pub struct EcbNamespaces {
@@ -59,12 +61,16 @@ impl Namespaces for EcbNamespaces {
                 emitter: emitter.clone(),
             },
         );
-        tracing::info!(connection = %connection_id, user = %caller.user.user_id, "socket.io connected");
+        let span =
+            tracing::info_span!("connection", connection = %connection_id, transport = "socketio");
+        span.in_scope(|| tracing::info!(user = %caller.user.user_id, "socket.io connected"));
         Ok(Box::new(EcbSocket {
             app: self.app.clone(),
             caller,
             emitter,
             _user_slot: user_slot,
+            span,
+            _counted: OpenConnection::new(Transport::SocketIo),
         }))
     }
 }
@@ -89,7 +95,15 @@ impl Mailbox for SocketIoMailbox {
                         Refused::Closed => PushError::Gone,
                     })
             }
-            Outbound::Close if session.is_closed() => Err(PushError::Gone),
+            Outbound::Close | Outbound::Reconnect if session.is_closed() => Err(PushError::Gone),
+            Outbound::Reconnect => {
+                // Closing the Engine.IO session (not a namespace DISCONNECT,
+                // which socket.io-client would not retry): queued behind the
+                // pushes already there, so they are sent first.
+                let session = session.clone();
+                tokio::spawn(async move { session.close().await });
+                Ok(())
+            }
             Outbound::Close => {
                 // DISCONNECT, then the session closes: rare, so a task of its own.
                 let emitter = self.emitter.clone();
@@ -108,6 +122,9 @@ struct EcbSocket {
     emitter: Emitter,
     /// This connection's place among its user's.
     _user_slot: Slot<String>,
+    /// Every line this connection logs names it.
+    span: tracing::Span,
+    _counted: OpenConnection,
 }
 
 impl EcbSocket {
@@ -123,22 +140,38 @@ impl NamespaceSocket for EcbSocket {
     }
 
     async fn event(&mut self, payload: Payload, ack: Option<u64>, size: usize) {
-        let engine = &self.app.engine;
-        let reply = socketio::run_event(engine, &self.caller, payload, size).await;
-        if let Some(refreshed) = reply.refreshed {
-            self.caller = refreshed;
+        let span = self.span.clone();
+        async {
+            // While draining, an event is not run (nor acked): the client
+            // sends it again once reconnected elsewhere.
+            let Some(_running) = self.app.gate.enter() else {
+                tracing::debug!("event ignored: draining");
+                return;
+            };
+            let engine = &self.app.engine;
+            let reply = socketio::run_event(engine, &self.caller, payload, size).await;
+            if let Some(refreshed) = reply.refreshed {
+                self.caller = refreshed;
+            }
+            if let Some(id) = ack {
+                self.emitter
+                    .ack(id, socketio::ack_payload(&reply.result))
+                    .await;
+            }
+            reply.pushes.deliver(engine).await;
         }
-        if let Some(id) = ack {
-            self.emitter
-                .ack(id, socketio::ack_payload(&reply.result))
-                .await;
-        }
-        reply.pushes.deliver(engine).await;
+        .instrument(span)
+        .await
     }
 
     async fn disconnected(&mut self) {
-        self.app.hub.unregister(self.connection_id());
-        self.app.engine.disconnect(self.connection_id()).await;
-        tracing::info!(connection = %self.connection_id(), "socket.io disconnected");
+        let span = self.span.clone();
+        async {
+            self.app.hub.unregister(self.connection_id());
+            self.app.engine.disconnect(self.connection_id()).await;
+            tracing::info!("socket.io disconnected");
+        }
+        .instrument(span)
+        .await
     }
 }

@@ -58,7 +58,7 @@ impl Mailbox for SocketMailbox {
 
 /// The refusal of a mailbox that is full.
 pub fn queue_full() -> PushError {
-    PushError::Failed("the connection's queue is full".into())
+    PushError::QueueFull
 }
 
 /// A queue for a WebSocket writer, deep enough for bursts of pushes.
@@ -119,6 +119,17 @@ impl LocalHub {
         self.connections()
             .get(connection_id)
             .map(|slot| slot.connected_at)
+    }
+
+    /// Tells every open connection to reconnect elsewhere, after what is
+    /// already queued for it (a drain); returns how many were told.
+    pub fn ask_all_to_reconnect(&self) -> usize {
+        let connections = self.connections();
+        for slot in connections.values() {
+            // A queue too full to take it is closed by the drain's deadline.
+            let _ = slot.mailbox.offer(Outbound::Reconnect);
+        }
+        connections.len()
     }
 
     /// Hands something to one connection; `Gone` if it is not open here.

@@ -1,6 +1,7 @@
 //! The ECB local server: the engine in one process, behind Socket.IO
 //! (`/socket.io/`, long-polling and WebSocket), raw WebSocket (`/ws`), REST
-//! (`/v1/{action}`), the server API (`/v1/server/*`) and `/healthz`. Each
+//! (`/v1/{action}`), the server API (`/v1/server/*`), `/healthz`, `/readyz`
+//! and `/metrics`. Each
 //! transport module only translates between its wire format and
 //! [`ecb_engine::Engine`]; no operation is written here.
 //!
@@ -15,10 +16,16 @@ pub mod conformance;
 mod connections;
 pub mod demo;
 mod ecb_namespace;
+pub mod gate;
 pub mod gateway;
 mod hub;
+pub mod logging;
 mod management;
+pub mod open_connections;
+pub mod operating;
 mod outbound;
+pub mod prometheus;
+mod readiness;
 mod routing_pusher;
 mod server;
 mod slots;
@@ -27,6 +34,7 @@ mod ws;
 
 pub use connections::ConnectionLimits;
 pub use hub::{LocalHub, Mailbox};
+pub use operating::OperatorSettings;
 pub use outbound::{Outbound, SharedPush};
-pub use server::{RunningServer, serve, start};
+pub use server::{RunningServer, serve, start, start_operated};
 pub use state::AppState;

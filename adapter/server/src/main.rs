@@ -2,6 +2,12 @@
 
 use clap::{Parser, Subcommand};
 use ecb_engine::Settings;
+use ecb_server::logging::{self, LogFormat};
+use ecb_server::{OperatorSettings, RunningServer};
+
+/// The exit status of a second signal cutting a drain short (128 + SIGINT,
+/// as shells report an interrupted program).
+const EXIT_INTERRUPTED: i32 = 130;
 
 /// ECB, the Enterprise Chat Bridge: pushes chat messages between your backend
 /// and your web clients (Socket.IO, WebSocket, REST).
@@ -18,11 +24,15 @@ enum Command {
     Serve {
         #[command(flatten)]
         settings: Settings,
+        #[command(flatten)]
+        operator: OperatorSettings,
     },
     /// Run ECB with a built-in demo backend, users and threads: no setup needed.
     Demo {
         #[command(flatten)]
         settings: Settings,
+        #[command(flatten)]
+        operator: OperatorSettings,
         /// Where the demo backend listens.
         #[arg(long, default_value = "127.0.0.1:8081")]
         backend_listen: String,
@@ -47,14 +57,15 @@ enum Command {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    if let Err(error) = run(Cli::parse()).await {
+    let cli = Cli::parse();
+    match LogFormat::from_env() {
+        Ok(format) => logging::init(format),
+        Err(error) => {
+            eprintln!("ecb: {error}");
+            std::process::exit(2);
+        }
+    }
+    if let Err(error) = run(cli).await {
         eprintln!("ecb: {error:#}");
         std::process::exit(2);
     }
@@ -62,11 +73,14 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { settings } => {
-            let server = ecb_server::start(&settings).await?;
+        Command::Serve { settings, operator } => {
+            let server = ecb_server::start_operated(&settings, &operator).await?;
             println!("ECB listening on {}", server.url());
+            if let Some(metrics) = server.metrics_addr {
+                println!("Metrics on http://{metrics}");
+            }
             shutdown_signal().await;
-            server.stop().await;
+            drain_unless_signalled_again(server).await;
         }
         Command::Demo {
             backend_listen,
@@ -82,13 +96,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo {
             settings,
+            operator,
             backend_listen,
             ..
         } => {
-            let demo = ecb_server::demo::start(settings, &backend_listen).await?;
+            let demo = ecb_server::demo::start(settings, &operator, &backend_listen).await?;
             println!("{}", demo.banner());
             shutdown_signal().await;
-            demo.server.stop().await;
+            drain_unless_signalled_again(demo.server).await;
         }
         Command::Gateway { config } => {
             let gateway = ecb_server::gateway::start(config).await?;
@@ -109,6 +124,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Drains the server (bounded by `ECB_DRAIN_TIMEOUT_MS`); a second Ctrl-C
+/// or SIGTERM while it drains exits at once.
+async fn drain_unless_signalled_again(server: RunningServer) {
+    tokio::select! {
+        _ = server.drain() => {}
+        _ = shutdown_signal() => {
+            eprintln!("ecb: second signal, exiting without draining");
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+    }
 }
 
 /// Ctrl-C or SIGTERM.

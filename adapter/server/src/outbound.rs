@@ -16,6 +16,10 @@ pub enum Outbound {
     Frame(String),
     /// Close the connection (the server API's disconnectUser).
     Close,
+    /// This server is draining: once what is queued before it is sent, end
+    /// the connection so its client reconnects elsewhere (raw WebSocket
+    /// close 1012, the Engine.IO session closed for Socket.IO).
+    Reconnect,
 }
 
 /// One fan-out's event, encoded at most once per wire format however many

@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::State;
+use axum::Router;
 use axum::routing::get;
-use axum::{Json, Router};
 use ecb_aws::{DynamoStore, ManagementPusher};
 use ecb_engine::backend::HttpBackend;
 use ecb_engine::ports::{Pusher, Store};
@@ -19,9 +18,11 @@ use tokio_util::task::TaskTracker;
 
 use crate::connections::{self, ConnectionLimits};
 use crate::ecb_namespace::EcbNamespaces;
+use crate::gate::OperationGate;
+use crate::operating::{MetricsAt, OperatorSettings};
 use crate::routing_pusher::RoutingPusher;
 use crate::slots::Slots;
-use crate::{AppState, LocalHub, management, ws};
+use crate::{AppState, LocalHub, management, prometheus, readiness, ws};
 use ecb_engineio::{EngineIo, EngineIoConfig};
 use ecb_rest::{PushDelivery, RestState};
 use ecb_socketio::SocketIo;
@@ -29,15 +30,26 @@ use ecb_socketio::SocketIo;
 /// How long a Socket.IO client has to join the namespace (the reference default).
 const SOCKET_IO_CONNECT_TIMEOUT: Duration = Duration::from_secs(45);
 
-/// How long shutdown waits for connections to close and pushes to drain.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`RunningServer::stop`] waits for connections to close.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The share of a drain's time kept for closing connections once the
+/// operations in flight are done (or given up on).
+const CLOSING_SHARE: u32 = 5;
+/// What a drain leaves of its time for the process to exit, so that it
+/// exits within `ECB_DRAIN_TIMEOUT_MS`, not just after it.
+const EXIT_MARGIN: Duration = Duration::from_millis(200);
+/// How often a drain looks whether every socket has closed.
+const CLOSED_CHECK_EVERY: Duration = Duration::from_millis(20);
 
 /// A local server running in the background.
 pub struct RunningServer {
     /// The address it listens on (the port is real when 0 was asked for).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served on a listener of its own, if it is.
+    pub metrics_addr: Option<SocketAddr>,
     state: AppState,
     serving: JoinHandle<()>,
+    drain_timeout: Duration,
 }
 
 impl RunningServer {
@@ -51,18 +63,73 @@ impl RunningServer {
         &self.state
     }
 
-    /// Closes every connection (1001) and stops serving, waiting at most a
-    /// few seconds for in-flight work.
+    /// Closes every connection at once and stops serving, waiting at most a
+    /// few seconds for in-flight work (tests and embedding; a process being
+    /// rolled uses [`RunningServer::drain`]).
     pub async fn stop(self) {
+        self.state.gate.close();
         self.state.shutdown.cancel();
         self.state.tasks.close();
         let drained = async {
             let _ = self.serving.await;
             self.state.tasks.wait().await;
         };
-        if tokio::time::timeout(DRAIN_TIMEOUT, drained).await.is_err() {
+        if tokio::time::timeout(STOP_TIMEOUT, drained).await.is_err() {
             tracing::warn!("shutdown: gave up waiting for connections to close");
         }
+    }
+
+    /// Leaves without losing an acked message, within `ECB_DRAIN_TIMEOUT_MS`:
+    /// 1. `/readyz` turns 503 and new connections and REST calls are refused;
+    ///    operations that arrive on open connections are not run.
+    /// 2. Operations in flight finish: their acks are sent and their pushes
+    ///    handed to the sockets (REST's deferred pushes too).
+    /// 3. Every socket is told to reconnect elsewhere once what is queued for
+    ///    it is sent: raw WebSocket close 1012, the Engine.IO session closed
+    ///    (socket.io-client reconnects; a polling client gets its last
+    ///    packets and the close packet on its next poll).
+    /// 4. At the deadline whatever is left is closed and serving stops.
+    pub async fn drain(self) {
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.drain_timeout.saturating_sub(EXIT_MARGIN);
+        let closing_from = deadline
+            .checked_sub(self.drain_timeout / CLOSING_SHARE)
+            .map_or(started, |at| at.max(started));
+        let state = &self.state;
+        state.gate.close();
+        tracing::info!(
+            timeout_ms = self.drain_timeout.as_millis() as u64,
+            "draining"
+        );
+        let finished = async {
+            state.gate.idle().await;
+            state.deferred_pushes.close();
+            state.deferred_pushes.wait().await;
+        };
+        if tokio::time::timeout_at(closing_from, finished)
+            .await
+            .is_err()
+        {
+            tracing::warn!("drain: operations still running; closing connections anyway");
+        }
+        let sockets = state.hub.ask_all_to_reconnect();
+        tracing::info!(sockets, "drain: clients told to reconnect");
+        let closed = async {
+            while !state.hub.is_empty() {
+                tokio::time::sleep(CLOSED_CHECK_EVERY).await;
+            }
+        };
+        if tokio::time::timeout_at(deadline, closed).await.is_err() {
+            tracing::warn!(left = state.hub.len(), "drain: closing the sockets left");
+        }
+        state.shutdown.cancel();
+        state.tasks.close();
+        let stopped = async {
+            let _ = self.serving.await;
+            state.tasks.wait().await;
+        };
+        let _ = tokio::time::timeout_at(deadline, stopped).await;
+        tracing::info!(took_ms = started.elapsed().as_millis() as u64, "drained");
     }
 }
 
@@ -70,6 +137,14 @@ impl RunningServer {
 /// `ECB_TABLE`, the DynamoDB store shared with other servers and the Lambda
 /// functions (pushes to their connections go through their Management API).
 pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
+    start_operated(settings, &OperatorSettings::default()).await
+}
+
+/// [`start`], with the operator's settings (metrics, drain time).
+pub async fn start_operated(
+    settings: &Settings,
+    operator: &OperatorSettings,
+) -> anyhow::Result<RunningServer> {
     let config = settings.resolve()?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -105,17 +180,36 @@ pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
         endpoint,
         shutdown: CancellationToken::new(),
         tasks: TaskTracker::new(),
+        gate: Arc::new(OperationGate::new()),
+        deferred_pushes: TaskTracker::new(),
         store_calls,
         user_connections: Slots::new(ecb_engine::config::limit(settings.max_connections_per_user)),
     };
     let limits = ConnectionLimits::from_settings(settings);
-    let app = router(state.clone(), limits);
+    let metrics_at = operator.metrics_at();
+    let mut app = router(state.clone(), limits);
+    if metrics_at == MetricsAt::MainListener {
+        app = app.merge(prometheus::router());
+    }
+    let metrics_addr = match &metrics_at {
+        MetricsAt::Address(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("ECB_METRICS_LISTEN: cannot listen on {address}"))?;
+            let metrics_addr = listener.local_addr()?;
+            serve(listener, prometheus::router(), state.shutdown.clone());
+            Some(metrics_addr)
+        }
+        MetricsAt::MainListener | MetricsAt::Off => None,
+    };
     let serving = connections::serve(listener, app, state.shutdown.clone(), limits);
-    tracing::info!(%addr, shared = settings.table.is_some(), "ECB listening");
+    tracing::info!(%addr, shared = settings.table.is_some(), metrics = ?metrics_at, "ECB listening");
     Ok(RunningServer {
         addr,
+        metrics_addr,
         state,
         serving,
+        drain_timeout: operator.drain_timeout(),
     })
 }
 
@@ -147,20 +241,23 @@ fn router(state: AppState, limits: ConnectionLimits) -> Router {
     );
     let rest = ecb_rest::router(RestState {
         engine: state.engine.clone(),
-        delivery: PushDelivery::Background(state.tasks.clone()),
-    });
+        delivery: PushDelivery::Background(state.deferred_pushes.clone()),
+    })
+    .layer(axum::middleware::from_fn(crate::logging::in_request_span));
     let mut sockets = Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(readiness::healthz))
+        .route("/readyz", get(readiness::readyz))
         .route("/ws", get(ws::upgrade))
         .merge(ecb_engineio::router(socket_io));
     if state.store_calls.is_some() {
         sockets = sockets.merge(management::router(state.hub.clone()));
     }
     let sockets = sockets.with_state(state.clone());
-    ecb_rest::with_origin_policy(sockets.merge(rest), state.engine.clone())
-}
-
-/// `GET /healthz`: up, and how many sockets are open.
-async fn healthz(State(app): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true, "connections": app.hub.len() }))
+    let app = sockets
+        .merge(rest)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            readiness::refuse_new_work,
+        ));
+    ecb_rest::with_origin_policy(app, state.engine.clone())
 }

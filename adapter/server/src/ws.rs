@@ -22,8 +22,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::hub::SocketMailbox;
+use crate::open_connections::{OpenConnection, Transport};
 use crate::{AppState, Outbound};
 use ecb_rest::envelope_response;
+use tracing::Instrument;
 
 /// The close code that tells a client it missed pushes (its queue filled
 /// while it read too slowly): reconnect, rejoin and page the gap
@@ -96,10 +98,15 @@ pub async fn upgrade(
         app.hub.unregister(&connection_id);
         tokio::spawn(async move { app.engine.disconnect(&connection_id).await });
     })
-    .on_upgrade(move |socket| async move {
-        let _user_slot = user_slot;
-        let outbox = Outbox { receiver, lagging };
-        run(app, socket, caller, sender, outbox).await
+    .on_upgrade(move |socket| {
+        let span =
+            tracing::info_span!("connection", connection = %connection_id, transport = "websocket");
+        async move {
+            let _user_slot = user_slot;
+            let outbox = Outbox { receiver, lagging };
+            run(app, socket, caller, sender, outbox).await
+        }
+        .instrument(span)
     })
 }
 
@@ -118,6 +125,7 @@ async fn run(
     outbox: Outbox,
 ) {
     let _tracked = app.tasks.token();
+    let _counted = OpenConnection::new(Transport::WebSocket);
     let connection_id = caller.connection_id().unwrap_or_default().to_owned();
     tracing::info!(connection = %connection_id, user = %caller.user.user_id, "websocket open");
     let (sink, mut stream) = socket.split();
@@ -156,6 +164,12 @@ async fn run(
                 }
                 break;
             }
+        };
+        // While draining, a frame is not run (nor answered): the client
+        // sends it again once reconnected elsewhere.
+        let Some(_running) = app.gate.enter() else {
+            tracing::debug!("frame ignored: draining");
+            continue;
         };
         let reply = app.engine.handle_frame(&caller, text.as_str()).await;
         if let Some(refreshed) = reply.refreshed {
@@ -211,7 +225,7 @@ async fn write(
             }
             outbound = receiver.recv() => outbound,
             _ = shutdown.cancelled() => {
-                let _ = sink.send(CloseCode::GoingAway.message("server shutting down")).await;
+                let _ = sink.send(CloseCode::ServiceRestart.message("server restarting")).await;
                 break;
             }
         };
@@ -221,6 +235,12 @@ async fn write(
             Some(Outbound::Close) => {
                 let close = CloseCode::Policy.message("disconnected by the server");
                 let _ = sink.send(close).await;
+                break;
+            }
+            Some(Outbound::Reconnect) => {
+                let _ = sink
+                    .send(CloseCode::ServiceRestart.message("server restarting"))
+                    .await;
                 break;
             }
             None => break,

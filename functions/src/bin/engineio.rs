@@ -27,6 +27,7 @@ async fn main() -> Result<(), Error> {
         let function = function.clone();
         async move {
             upkeep(function, event.payload).await;
+            ecb_functions::emf::flush();
             Ok::<_, Error>(Value::Null)
         }
     }))

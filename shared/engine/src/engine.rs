@@ -167,7 +167,7 @@ impl Engine {
             config,
             store,
             pusher,
-            backend,
+            backend: Arc::new(crate::backend::MeteredBackend(backend)),
         }
     }
 
@@ -259,8 +259,10 @@ impl Engine {
     /// caller, a bearer userToken or serverToken, or none), reads its
     /// payload and runs the operation.
     pub async fn execute(&self, credentials: Credentials<'_>, request: Request<'_>) -> Reply {
+        let started = std::time::Instant::now();
+        let action = Action::parse(request.action).map_or("unknown", Action::as_str);
         let outcome = self.run(credentials, request).await;
-        match outcome {
+        let reply = match outcome {
             Ok((action, Err(error))) => {
                 log_failure(action.as_str(), &error);
                 Reply::error(error)
@@ -271,7 +273,10 @@ impl Engine {
                 refreshed: done.refreshed,
             },
             Err(error) => Reply::error(error),
-        }
+        };
+        let failure = reply.result.as_ref().err().map(|error| error.code);
+        crate::instruments::operation_finished(action, failure, started.elapsed());
+        reply
     }
 
     /// The checks before an operation; the operation's own outcome comes

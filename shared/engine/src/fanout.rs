@@ -217,6 +217,7 @@ async fn push_all(
         .pusher
         .push_each(targets, Arc::new(event.clone()))
         .await;
+    crate::instruments::fan_out(results.iter().map(|(_, result)| result));
     let mut reach = Reach {
         delivered: 0,
         users: HashSet::new(),
@@ -229,6 +230,9 @@ async fn push_all(
                 reach.users.insert(member.user_id);
             }
             Err(PushError::Gone) => reach.gone.push(member.connection_id),
+            Err(PushError::QueueFull) => {
+                tracing::debug!(connection = %member.connection_id, "push dropped: queue full")
+            }
             Err(PushError::Failed(reason)) => {
                 tracing::warn!(connection = %member.connection_id, %reason, "push failed")
             }

@@ -15,6 +15,7 @@ pub mod config;
 mod engine;
 pub mod error;
 mod fanout;
+pub mod instruments;
 pub mod limits;
 mod ops;
 pub mod paging;

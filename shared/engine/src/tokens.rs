@@ -315,11 +315,21 @@ impl TokenVerifier {
         Ok(())
     }
 
-    fn verify<T: DeserializeOwned>(&self, token: &str, kind: &str) -> Result<T, EcbError> {
+    fn verify<T: DeserializeOwned>(&self, token: &str, kind: &'static str) -> Result<T, EcbError> {
         let claims = match self.verified.get(token, self.validation.leeway) {
-            Some(claims) => claims,
+            Some(claims) => {
+                crate::instruments::token_checked(kind, "cache_hit");
+                claims
+            }
             None => {
-                let claims = Arc::new(self.verify_signature(token, kind)?);
+                let verified = self.verify_signature(token, kind);
+                let outcome = if verified.is_ok() {
+                    "verified"
+                } else {
+                    "rejected"
+                };
+                crate::instruments::token_checked(kind, outcome);
+                let claims = Arc::new(verified?);
                 self.verified.insert(token, &claims);
                 claims
             }

@@ -58,8 +58,8 @@ impl SessionSender {
         self.commands.is_closed()
     }
 
-    /// Closes the session.
+    /// Closes the session, once what is queued for its client is sent.
     pub async fn close(&self) {
-        let _ = self.commands.send(Command::Close).await;
+        let _ = self.commands.send(Command::CloseGracefully).await;
     }
 }

@@ -11,6 +11,8 @@
 //! `abort` (ending the session from outside its queue).
 
 mod abort;
+mod closing;
+mod gauge;
 mod handle;
 mod heartbeat;
 mod inbound_post;
@@ -34,6 +36,7 @@ use crate::command::{Command, Post};
 use crate::error::EioError;
 use crate::registry::Entry;
 use crate::{EngineIo, Inbound, Upper};
+use gauge::SessionGauge;
 use heartbeat::{Beat, Heartbeat};
 use inbound_post::InboundPost;
 use layer_above::LayerAbove;
@@ -52,6 +55,9 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(250);
 enum Ending {
     /// The client sent `1`: a waiting poll ends with a noop.
     ClientClosed,
+    /// The layer above closed it: the client gets what is queued, then the
+    /// close packet (see `closing.rs`).
+    ClosedAbove,
     /// Anything else: a waiting poll gets the close packet, a WebSocket 1000.
     Closed(&'static str),
     /// The same, with the WebSocket status that says why (a broken frame,
@@ -104,6 +110,7 @@ struct Actor {
     upgrade: Upgrade<Socket>,
     heartbeat: Heartbeat,
     layer: LayerAbove,
+    gauge: SessionGauge,
     inbound_post: InboundPost,
     abort: Abort,
 }
@@ -129,6 +136,7 @@ pub(crate) fn open(
             ip,
         },
     );
+    let gauge = SessionGauge::open(socket.is_some());
     let transport = match socket {
         Some(socket) => Transport::WebSocket(Socket::new(Box::new(socket))),
         None => Transport::Polling(Polling::default()),
@@ -145,6 +153,7 @@ pub(crate) fn open(
         upgrade: Upgrade::Idle,
         heartbeat: Heartbeat::start(Instant::now(), eio.config.ping_interval),
         layer: LayerAbove::new(upper),
+        gauge,
         inbound_post: InboundPost::default(),
         abort,
     };
@@ -250,6 +259,7 @@ impl Actor {
             Command::Send(packets) => self.send_all(packets).await,
             Command::SendEncoded(packet) => self.send_encoded(&packet).await,
             Command::Close => Err(Ending::Closed("closed by the server")),
+            Command::CloseGracefully => Err(Ending::ClosedAbove),
         }
     }
 
@@ -344,6 +354,7 @@ impl Actor {
             }
         }
         self.transport = Transport::WebSocket(socket);
+        self.gauge.upgraded();
         tracing::debug!(sid = %self.sid, "engine.io session upgraded to websocket");
     }
 
@@ -412,8 +423,10 @@ impl Actor {
     }
 
     async fn end(mut self, ending: Ending, mut commands: mpsc::Receiver<Command>) {
-        if ending == Ending::ClientClosed {
-            self.answer_racing_poll(&mut commands).await;
+        match ending {
+            Ending::ClientClosed => self.answer_racing_poll(&mut commands).await,
+            Ending::ClosedAbove => self.hand_over_close(&mut commands).await,
+            Ending::Closed(_) | Ending::Refused(..) => {}
         }
         self.finish(ending, &mut commands).await;
     }
@@ -454,7 +467,7 @@ impl Actor {
         self.inbound_post.finish();
         let last = match ending {
             Ending::ClientClosed => Packet::Noop,
-            Ending::Closed(_) | Ending::Refused(..) => Packet::Close,
+            Ending::ClosedAbove | Ending::Closed(_) | Ending::Refused(..) => Packet::Close,
         };
         let socket = match self.transport.take() {
             Transport::Polling(mut polling) => {
@@ -469,7 +482,9 @@ impl Actor {
         if let Some(socket) = socket {
             match ending {
                 Ending::Refused(code, reason) => socket.close_with(code, reason).await,
-                Ending::ClientClosed | Ending::Closed(_) => socket.close().await,
+                Ending::ClientClosed | Ending::ClosedAbove | Ending::Closed(_) => {
+                    socket.close().await
+                }
             }
         }
         // Nothing reads the queue any more: the layer above's sends fail at

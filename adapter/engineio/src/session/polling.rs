@@ -74,6 +74,11 @@ impl Polling {
         self.waiting.is_some()
     }
 
+    /// Whether every queued packet has been handed to a GET.
+    pub(super) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     /// Hands over what is queued, for a transport that takes over.
     pub(super) fn into_queue(self) -> Vec<Packet> {
         self.queue
@@ -132,6 +137,18 @@ mod tests {
             polling.push(Packet::Noop, false).unwrap();
         }
         assert_eq!(polling.push(Packet::Noop, false), Err(Overflow));
+    }
+
+    #[test]
+    fn the_close_packet_follows_what_is_still_queued() {
+        let mut polling = Polling::default();
+        polling.push(Packet::Message("a".into()), false).unwrap();
+        polling.push(Packet::Close, false).unwrap();
+        assert!(!polling.is_empty());
+        let (tx, rx) = oneshot::channel();
+        polling.poll(tx, false).unwrap();
+        assert_eq!(answer(rx).as_deref(), Some("4a\x1e1"));
+        assert!(polling.is_empty());
     }
 
     #[test]

@@ -180,7 +180,7 @@ async fn write(
             outbound = queue.recv() => match outbound {
                 Some(Outbound::Frame(text)) => Message::Text(text.into()),
                 Some(Outbound::Push(push)) => Message::Text(push.raw_frame()),
-                Some(Outbound::Close) | None => break,
+                Some(Outbound::Close | Outbound::Reconnect) | None => break,
             },
             frame = &mut closing => match frame {
                 Ok(frame) => Message::Close(Some(frame)),

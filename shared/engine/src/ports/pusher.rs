@@ -19,6 +19,11 @@ pub enum PushError {
     /// The connection no longer exists (API Gateway's 410): forget it.
     #[error("connection gone")]
     Gone,
+    /// The connection reads slower than it is pushed to and its queue is
+    /// full: this push is lost, the connection kept (counted apart, since it
+    /// means a slow client, not a broken one).
+    #[error("the connection's queue is full")]
+    QueueFull,
     /// Anything else; the connection is kept and the push is lost.
     #[error("push failed: {0}")]
     Failed(String),
