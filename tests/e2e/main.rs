@@ -12,6 +12,7 @@ mod engineio_protocol;
 mod fuzz;
 mod jwt_attacks;
 mod limits;
+mod management_api;
 mod operations;
 mod pass_through;
 mod polling_flood;

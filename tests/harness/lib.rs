@@ -7,6 +7,7 @@ pub mod eio_client;
 pub mod fault_backend;
 pub mod fuzz;
 pub mod lambda;
+pub mod management;
 pub mod original_backend;
 pub mod raw_http;
 pub mod rest;
@@ -21,6 +22,9 @@ pub mod ws;
 pub use dynalite::Dynalite;
 pub use fault_backend::{Fault, FaultBackend};
 pub use lambda::LambdaWatch;
+pub use management::{
+    MANAGEMENT_SECRET, Signing, assert_management_refused, management_call, management_key,
+};
 pub use original_backend::OriginalBackend;
 pub use rest::Rest;
 pub use serverless::Serverless;

@@ -59,7 +59,7 @@ impl Namespaces for EcbNamespaces {
                 emitter: emitter.clone(),
             },
         );
-        tracing::info!(connection = %connection_id, user = %caller.user.user_id, "socket.io connected");
+        tracing::debug!(connection = %connection_id, user = %caller.user.user_id, "socket.io connected");
         Ok(Box::new(EcbSocket {
             app: self.app.clone(),
             caller,
@@ -139,6 +139,6 @@ impl NamespaceSocket for EcbSocket {
     async fn disconnected(&mut self) {
         self.app.hub.unregister(self.connection_id());
         self.app.engine.disconnect(self.connection_id()).await;
-        tracing::info!(connection = %self.connection_id(), "socket.io disconnected");
+        tracing::debug!(connection = %self.connection_id(), "socket.io disconnected");
     }
 }

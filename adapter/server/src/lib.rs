@@ -18,6 +18,7 @@ mod ecb_namespace;
 pub mod gateway;
 mod hub;
 mod management;
+mod management_auth;
 mod outbound;
 mod routing_pusher;
 mod server;

@@ -230,7 +230,7 @@ async fn push_all(
             }
             Err(PushError::Gone) => reach.gone.push(member.connection_id),
             Err(PushError::Failed(reason)) => {
-                tracing::warn!(connection = %member.connection_id, %reason, "push failed")
+                tracing::warn!(user = %member.user_id, %reason, "push failed")
             }
         }
     }
