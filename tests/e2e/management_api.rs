@@ -9,7 +9,7 @@ use ecb_engine::Settings;
 use ecb_engine::ports::Store;
 use ecb_tests::{
     Dynalite, MANAGEMENT_SECRET, QUIET, Signing, WsClient, assert_management_refused,
-    management_call,
+    connection_url, management_call,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -86,10 +86,11 @@ async fn forged_management_calls_are_refused_and_signed_pushes_arrive() {
     // serve it at all.
     let bob_id = &bob_connection.connection_id;
     let alice_id = &alice_connection.connection_id;
-    assert_management_refused(&format!("{two_management}/@connections/{bob_id}")).await;
-    assert_management_refused(&format!("{two_management}/local/@connections/{bob_id}")).await;
-    assert_management_refused(&format!("{}/@connections/{alice_id}", one.url())).await;
-    let on_client_port = format!("{}/@connections/{bob_id}", two.url());
+    let staged = format!("{two_management}/local");
+    assert_management_refused(&connection_url(&two_management, bob_id)).await;
+    assert_management_refused(&connection_url(&staged, bob_id)).await;
+    assert_management_refused(&connection_url(&one.url(), alice_id)).await;
+    let on_client_port = connection_url(&two.url(), bob_id);
     for method in [Method::POST, Method::GET, Method::DELETE] {
         let (status, _) = management_call(
             method,
@@ -110,7 +111,7 @@ async fn forged_management_calls_are_refused_and_signed_pushes_arrive() {
     // And a signed call of the test's own is answered like API Gateway's.
     let key = ecb_tests::management_key();
     let signed = Signing::With(&key, ecb_engine::unix_now());
-    let url = format!("{two_management}/@connections/{bob_id}");
+    let url = connection_url(&two_management, bob_id);
     let (status, body) = management_call(Method::GET, &url, "", signed).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("connectedAt"), "{body}");

@@ -23,7 +23,8 @@ pub use dynalite::Dynalite;
 pub use fault_backend::{Fault, FaultBackend};
 pub use lambda::LambdaWatch;
 pub use management::{
-    MANAGEMENT_SECRET, Signing, assert_management_refused, management_call, management_key,
+    MANAGEMENT_SECRET, Signing, assert_management_refused, connection_url, management_call,
+    management_key,
 };
 pub use original_backend::OriginalBackend;
 pub use rest::Rest;

@@ -12,6 +12,17 @@ pub fn management_key() -> ManagementKey {
     ManagementKey::from_secret(MANAGEMENT_SECRET).expect("a long enough secret")
 }
 
+/// `{base}/@connections/{id}`, the id percent-encoded as the SDK does (API
+/// Gateway's ids hold `/`, `+` and `=`).
+pub fn connection_url(base: &str, connection_id: &str) -> String {
+    let mut url = reqwest::Url::parse(base).expect("a base URL");
+    url.path_segments_mut()
+        .expect("a base that can have a path")
+        .pop_if_empty()
+        .extend(["@connections", connection_id]);
+    url.to_string()
+}
+
 /// How a test request to `/@connections` is signed.
 #[derive(Debug, Clone, Copy)]
 pub enum Signing<'a> {
