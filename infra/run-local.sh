@@ -41,6 +41,10 @@ export ECB_MANAGEMENT_ENDPOINT=${ECB_MANAGEMENT_ENDPOINT:-http://$gateway}
 # Asynchronous invocations (a Socket.IO client's open packet) go through the
 # gateway, which queues them the way Lambda does.
 export ECB_LAMBDA_ENDPOINT=${ECB_LAMBDA_ENDPOINT:-http://$gateway}
+# The functions sign their Management API calls with it and the gateway
+# refuses any call that is not signed (as API Gateway wants SigV4); a fresh
+# one per run unless given.
+export ECB_MANAGEMENT_SECRET=${ECB_MANAGEMENT_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-local} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-local}
 export AWS_REGION=${AWS_REGION:-us-east-1}
 (cd functions && run cargo lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$invoke_port")

@@ -16,7 +16,7 @@ use aws_lambda_events::apigw::{
     ApiGatewayWebsocketProxyRequestContext,
 };
 use aws_lambda_events::encodings::Body;
-use ecb_aws::{AsyncInvoker, DynamoStore, ManagementPusher};
+use ecb_aws::{AsyncInvoker, DynamoStore, ManagementKey, ManagementPusher};
 use ecb_engine::backend::HttpBackend;
 use ecb_engine::ports::Member;
 use ecb_engine::protocol::wire::Wire;
@@ -74,7 +74,12 @@ impl Function {
             socket_io_settings.lambda_endpoint.as_deref(),
         )
         .await;
-        let pusher = Arc::new(ManagementPusher::new(settings.management_endpoint.clone()).await);
+        // API Gateway checks SigV4; ECB's own endpoints (a local server on
+        // the table, `ecb gateway`) check ECB_MANAGEMENT_SECRET's signature.
+        let management_key = ManagementKey::optional(settings.management_secret.as_deref())?;
+        let pusher = Arc::new(
+            ManagementPusher::new(settings.management_endpoint.clone(), management_key).await,
+        );
         let backend = HttpBackend::new(&config)?;
         Ok(Self {
             engine: Arc::new(Engine::new(

@@ -15,6 +15,7 @@ mod fuzz;
 mod json_logs;
 mod jwt_attacks;
 mod limits;
+mod management_api;
 mod metrics;
 mod operations;
 mod pass_through;

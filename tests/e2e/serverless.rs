@@ -185,3 +185,36 @@ async fn the_api_function_serves_rest_and_the_server_api() {
     );
     dave.closed().await;
 }
+
+#[tokio::test]
+async fn the_gateway_refuses_unsigned_management_calls_and_the_functions_sign_theirs() {
+    let aws = Serverless::start().await;
+    let token = aws.thread_token("alice-bob", &["alice", "bob"]);
+    let mut alice = aws.connect(&aws.user_token("alice")).await.unwrap();
+    let mut bob = aws.connect(&aws.user_token("bob")).await.unwrap();
+    alice.ok("getThread", json!({ "threadToken": token })).await;
+    bob.ok("getThread", json!({ "threadToken": token })).await;
+    assert_eq!(alice.expect_push("presence").await["userId"], "bob");
+
+    // Like API Gateway's endpoint, the gateway's answers no unsigned call.
+    let [bob_connection] = &aws.store.connections_of_user("bob").await.unwrap()[..] else {
+        panic!("bob has one connection");
+    };
+    let id = &bob_connection.connection_id;
+    let gateway = aws.gateway.url();
+    let staged = format!("{gateway}/{}", ecb_tests::serverless::STAGE);
+    for base in [&gateway, &staged] {
+        ecb_tests::assert_management_refused(&ecb_tests::connection_url(base, id)).await;
+    }
+    bob.expect_no_push("message", QUIET).await;
+
+    // The functions sign theirs: the message function's push and response
+    // (and the connect function's presence push above) arrive.
+    let ack = alice
+        .ok(
+            "sendMessage",
+            json!({ "threadToken": token, "message": { "type": "text", "data": "signed" } }),
+        )
+        .await;
+    assert_eq!(bob.expect_push("message").await["message"], ack);
+}

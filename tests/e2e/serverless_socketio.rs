@@ -270,14 +270,11 @@ async fn stand_in_lambda(gateway_url: Arc<Mutex<String>>, seen: Arc<Mutex<Seen>>
                     .as_str()
                     .unwrap_or_default();
                 let url = format!("{}/@connections/{id}", gateway.lock().unwrap());
-                let status = reqwest::Client::new()
-                    .post(url)
-                    .body("early")
-                    .send()
-                    .await
-                    .unwrap()
-                    .status();
-                seen.lock().unwrap().early_post = Some(status.as_u16());
+                let key = ecb_tests::management_key();
+                let signing = ecb_tests::Signing::With(&key, ecb_engine::unix_now());
+                let (status, _) =
+                    ecb_tests::management_call(reqwest::Method::POST, &url, "early", signing).await;
+                seen.lock().unwrap().early_post = Some(status);
             }
             "message" => {
                 let size = event["body"].as_str().map_or(0, str::len);
@@ -310,6 +307,7 @@ async fn the_gateway_holds_connections_to_api_gateways_rules() {
         schedule_function: "none".into(),
         idle_timeout_ms: 600,
         max_lifetime_ms: 1500,
+        management_secret: Some(ecb_tests::MANAGEMENT_SECRET.into()),
         ..GatewayConfig::default()
     })
     .await

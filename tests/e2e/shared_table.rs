@@ -24,6 +24,8 @@ async fn server(dynalite: &Dynalite, backend: &str) -> ecb_server::RunningServer
         // The fan-out tests hold hundreds of one user's connections.
         "--max-connections-per-user",
         "0",
+        "--management-secret",
+        ecb_tests::MANAGEMENT_SECRET,
     ])
     .expect("settings");
     ecb_server::start(&settings).await.expect("server starts")
@@ -97,7 +99,7 @@ async fn chat_both_ways(from: &mut WsClient, to: &mut WsClient, token: &str) {
     send_and_receive(to, from, token).await;
 }
 
-async fn send_and_receive(sender: &mut WsClient, receiver: &mut WsClient, token: &str) {
+pub(crate) async fn send_and_receive(sender: &mut WsClient, receiver: &mut WsClient, token: &str) {
     let message = json!({ "threadToken": token, "message": { "type": "text", "data": "hello" } });
     let ack = sender.ok("sendMessage", message).await;
     assert_eq!(receiver.expect_push("message").await["message"], ack);
@@ -118,6 +120,7 @@ async fn serve_process(dynalite: &Dynalite, backend: &str) -> ServeProcess {
         .env("ECB_PUBLIC_KEY", DEMO_PUBLIC_KEY_TEXT)
         .env("ECB_TABLE", "ecb-processes")
         .env("ECB_DYNAMODB_ENDPOINT", &dynalite.url)
+        .env("ECB_MANAGEMENT_SECRET", ecb_tests::MANAGEMENT_SECRET)
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("RUST_LOG", "warn")

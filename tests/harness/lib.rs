@@ -8,6 +8,7 @@ pub mod eio_client;
 pub mod fault_backend;
 pub mod fuzz;
 pub mod lambda;
+pub mod management;
 pub mod original_backend;
 pub mod prometheus_text;
 pub mod raw_http;
@@ -24,6 +25,10 @@ pub use dynalite::Dynalite;
 pub use ecb_process::EcbProcess;
 pub use fault_backend::{Fault, FaultBackend};
 pub use lambda::LambdaWatch;
+pub use management::{
+    MANAGEMENT_SECRET, Signing, assert_management_refused, connection_url, management_call,
+    management_key,
+};
 pub use original_backend::OriginalBackend;
 pub use prometheus_text::Scrape;
 pub use rest::Rest;

@@ -6,7 +6,7 @@ use ecb_aws::DynamoStore;
 use ecb_demo_backend::{DEMO_PUBLIC_KEY_TEXT, DemoBackend};
 use ecb_server::gateway::{GatewayConfig, RunningGateway};
 
-use crate::{Dynalite, LambdaWatch, Rest, TestTokens, WsClient};
+use crate::{Dynalite, LambdaWatch, MANAGEMENT_SECRET, Rest, TestTokens, WsClient};
 
 /// The table the functions use in tests.
 pub const TABLE: &str = "ecb";
@@ -53,6 +53,7 @@ impl Serverless {
             listen: "127.0.0.1:0".into(),
             invoke_url: format!("http://127.0.0.1:{invoke_port}"),
             stage: STAGE.into(),
+            management_secret: Some(MANAGEMENT_SECRET.into()),
             ..GatewayConfig::default()
         };
         tune(&mut config);
@@ -66,6 +67,7 @@ impl Serverless {
             ("ECB_DYNAMODB_ENDPOINT", dynalite.url.clone()),
             ("ECB_MANAGEMENT_ENDPOINT", gateway.url()),
             ("ECB_LAMBDA_ENDPOINT", gateway.url()),
+            ("ECB_MANAGEMENT_SECRET", MANAGEMENT_SECRET.to_owned()),
         ];
         env.extend(function_env.iter().cloned());
         let watch = LambdaWatch::start(invoke_port, &env).await;

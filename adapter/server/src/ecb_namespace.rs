@@ -63,7 +63,7 @@ impl Namespaces for EcbNamespaces {
         );
         let span =
             tracing::info_span!("connection", connection = %connection_id, transport = "socketio");
-        span.in_scope(|| tracing::info!(user = %caller.user.user_id, "socket.io connected"));
+        span.in_scope(|| tracing::debug!(user = %caller.user.user_id, "socket.io connected"));
         Ok(Box::new(EcbSocket {
             app: self.app.clone(),
             caller,
@@ -169,7 +169,7 @@ impl NamespaceSocket for EcbSocket {
         async {
             self.app.hub.unregister(self.connection_id());
             self.app.engine.disconnect(self.connection_id()).await;
-            tracing::info!("socket.io disconnected");
+            tracing::debug!("socket.io disconnected");
         }
         .instrument(span)
         .await

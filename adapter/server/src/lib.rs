@@ -21,6 +21,7 @@ pub mod gateway;
 mod hub;
 pub mod logging;
 mod management;
+mod management_auth;
 pub mod open_connections;
 pub mod operating;
 mod outbound;

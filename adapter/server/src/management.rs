@@ -2,7 +2,9 @@
 //! this process's sockets. `ecb gateway` serves it for the Lambda functions'
 //! pushes; `ecb serve` on a shared table serves it for pushes from the
 //! functions and from other local servers. Like API Gateway, an unknown
-//! connection is 410 Gone, which makes the pusher forget it.
+//! connection is 410 Gone, which makes the pusher forget it. Every route
+//! is behind `management_auth`: only a request signed with the shared
+//! `ECB_MANAGEMENT_SECRET` reaches a handler.
 
 use std::sync::Arc;
 
@@ -10,22 +12,30 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use ecb_aws::ManagementKey;
 use ecb_engine::PushEvent;
 use serde_json::{Value, json};
 
+use crate::management_auth::require_signature;
 use crate::{LocalHub, Outbound, SharedPush};
 
 /// The routes, at the root and under a stage (`/{stage}/@connections/{id}`),
-/// as the SDK addresses an endpoint that ends with a stage.
-pub fn router<S: Clone + Send + Sync + 'static>(hub: Arc<LocalHub>) -> Router<S> {
+/// as the SDK addresses an endpoint that ends with a stage, each answering
+/// only requests signed with `key`.
+pub fn router<S: Clone + Send + Sync + 'static>(
+    hub: Arc<LocalHub>,
+    key: ManagementKey,
+) -> Router<S> {
     let connection = post(post_to_connection)
         .get(get_connection)
         .delete(delete_connection);
     Router::new()
         .route("/@connections/{connection_id}", connection.clone())
         .route("/{stage}/@connections/{connection_id}", connection)
+        .route_layer(from_fn_with_state(key, require_signature))
         .with_state(hub)
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
-use ecb_aws::{DynamoStore, ManagementPusher};
+use ecb_aws::{DynamoStore, ManagementKey, ManagementPusher};
 use ecb_engine::backend::HttpBackend;
 use ecb_engine::ports::{Pusher, Store};
 use ecb_engine::store::MemoryStore;
@@ -47,8 +47,12 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// Where `/metrics` is served on a listener of its own, if it is.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the Management API is served when `ECB_MANAGEMENT_LISTEN`
+    /// puts it off the clients' port.
+    pub management_addr: Option<SocketAddr>,
     state: AppState,
     serving: JoinHandle<()>,
+    management_serving: Option<JoinHandle<()>>,
     drain_timeout: Duration,
 }
 
@@ -72,6 +76,9 @@ impl RunningServer {
         self.state.tasks.close();
         let drained = async {
             let _ = self.serving.await;
+            if let Some(management) = self.management_serving {
+                let _ = management.await;
+            }
             self.state.tasks.wait().await;
         };
         if tokio::time::timeout(STOP_TIMEOUT, drained).await.is_err() {
@@ -135,7 +142,8 @@ impl RunningServer {
 
 /// Starts a local server: the embedded in-memory store by default, or, with
 /// `ECB_TABLE`, the DynamoDB store shared with other servers and the Lambda
-/// functions (pushes to their connections go through their Management API).
+/// functions (pushes to their connections go through their Management API,
+/// and theirs to this server's, signed with `ECB_MANAGEMENT_SECRET`).
 pub async fn start(settings: &Settings) -> anyhow::Result<RunningServer> {
     start_operated(settings, &OperatorSettings::default()).await
 }
@@ -146,14 +154,29 @@ pub async fn start_operated(
     operator: &OperatorSettings,
 ) -> anyhow::Result<RunningServer> {
     let config = settings.resolve()?;
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
-        .await
-        .with_context(|| format!("ECB_LISTEN: cannot listen on {}", settings.listen))?;
+    let management_key = match (&settings.table, &settings.management_listen) {
+        (Some(_), _) => Some(ManagementKey::required(
+            settings.management_secret.as_deref(),
+        )?),
+        (None, Some(_)) => anyhow::bail!(
+            "ECB_MANAGEMENT_LISTEN is invalid: the Management API is served only with ECB_TABLE"
+        ),
+        (None, None) => None,
+    };
+    let listener = bind("ECB_LISTEN", &settings.listen).await?;
     let addr = listener.local_addr()?;
+    let management_listener = match &settings.management_listen {
+        Some(listen) => Some(bind("ECB_MANAGEMENT_LISTEN", listen).await?),
+        None => None,
+    };
+    let management_addr = management_listener
+        .as_ref()
+        .map(|listener| listener.local_addr())
+        .transpose()?;
     let endpoint = settings
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("http://{}", management_addr.unwrap_or(addr)));
     let hub = Arc::new(LocalHub::new());
     let backend = Arc::new(HttpBackend::new(&config)?);
     let (store, pusher, store_calls): (Arc<dyn Store>, Arc<dyn Pusher>, _) = match &settings.table {
@@ -168,7 +191,11 @@ pub async fn start_operated(
             let pusher = RoutingPusher {
                 own_endpoint: endpoint.clone(),
                 hub: hub.clone(),
-                remote: ManagementPusher::new(settings.management_endpoint.clone()).await,
+                remote: ManagementPusher::new(
+                    settings.management_endpoint.clone(),
+                    management_key.clone(),
+                )
+                .await,
             };
             (Arc::new(store), Arc::new(pusher), Some(calls))
         }
@@ -186,8 +213,13 @@ pub async fn start_operated(
         user_connections: Slots::new(ecb_engine::config::limit(settings.max_connections_per_user)),
     };
     let limits = ConnectionLimits::from_settings(settings);
+    let management = management_key.map(|key| management::router(state.hub.clone(), key));
+    let (on_client_port, separate) = match management_listener {
+        Some(listener) => (None, management.map(|routes| (listener, routes))),
+        None => (management, None),
+    };
     let metrics_at = operator.metrics_at();
-    let mut app = router(state.clone(), limits);
+    let mut app = router(state.clone(), limits, on_client_port);
     if metrics_at == MetricsAt::MainListener {
         app = app.merge(prometheus::router());
     }
@@ -203,14 +235,31 @@ pub async fn start_operated(
         MetricsAt::MainListener | MetricsAt::Off => None,
     };
     let serving = connections::serve(listener, app, state.shutdown.clone(), limits);
-    tracing::info!(%addr, shared = settings.table.is_some(), metrics = ?metrics_at, "ECB listening");
+    // Its callers are a few servers and functions, each with a pool of
+    // keep-alive connections from one address: no per-address cap there.
+    let management_serving = separate.map(|(listener, routes)| {
+        let limits = ConnectionLimits {
+            max_per_ip: None,
+            ..limits
+        };
+        connections::serve(listener, routes, state.shutdown.clone(), limits)
+    });
+    tracing::info!(%addr, ?management_addr, shared = settings.table.is_some(), metrics = ?metrics_at, "ECB listening");
     Ok(RunningServer {
         addr,
         metrics_addr,
+        management_addr,
         state,
         serving,
+        management_serving,
         drain_timeout: operator.drain_timeout(),
     })
+}
+
+async fn bind(setting: &str, address: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("{setting}: cannot listen on {address}"))
 }
 
 /// Serves `app` on `listener` until `shutdown`, without connection limits
@@ -223,8 +272,9 @@ pub fn serve(
     connections::serve(listener, app, shutdown, ConnectionLimits::NONE)
 }
 
-/// Every route of the local server.
-fn router(state: AppState, limits: ConnectionLimits) -> Router {
+/// Every route of the local server on the clients' port, the Management
+/// API's among them unless it has an address of its own.
+fn router(state: AppState, limits: ConnectionLimits, management: Option<Router>) -> Router {
     let socket_io = EngineIo::new(
         EngineIoConfig {
             // A polling session holds no connection between its requests:
@@ -244,15 +294,15 @@ fn router(state: AppState, limits: ConnectionLimits) -> Router {
         delivery: PushDelivery::Background(state.deferred_pushes.clone()),
     })
     .layer(axum::middleware::from_fn(crate::logging::in_request_span));
-    let mut sockets = Router::new()
+    let sockets = Router::new()
         .route("/healthz", get(readiness::healthz))
         .route("/readyz", get(readiness::readyz))
         .route("/ws", get(ws::upgrade))
         .merge(ecb_engineio::router(socket_io));
-    if state.store_calls.is_some() {
-        sockets = sockets.merge(management::router(state.hub.clone()));
+    let mut sockets = sockets.with_state(state.clone());
+    if let Some(management) = management {
+        sockets = sockets.merge(management);
     }
-    let sockets = sockets.with_state(state.clone());
     let app = sockets
         .merge(rest)
         .layer(axum::middleware::from_fn_with_state(

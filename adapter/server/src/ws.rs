@@ -127,7 +127,7 @@ async fn run(
     let _tracked = app.tasks.token();
     let _counted = OpenConnection::new(Transport::WebSocket);
     let connection_id = caller.connection_id().unwrap_or_default().to_owned();
-    tracing::info!(connection = %connection_id, user = %caller.user.user_id, "websocket open");
+    tracing::debug!(connection = %connection_id, user = %caller.user.user_id, "websocket open");
     let (sink, mut stream) = socket.split();
     // The reader tells the writer how the client broke the protocol, so the
     // close frame carries the RFC 6455 code for it.
@@ -191,7 +191,7 @@ async fn run(
         writer.abort();
     }
     app.engine.disconnect(&connection_id).await;
-    tracing::info!(connection = %connection_id, "websocket closed");
+    tracing::debug!(connection = %connection_id, "websocket closed");
 }
 
 async fn write(

@@ -698,6 +698,10 @@ async fn run_stack(
     outcome
 }
 
+/// What the functions sign their Management API calls with and the
+/// gateway checks (any 32 characters or more; the bench's is fixed).
+const MANAGEMENT_SECRET: &str = "ecb-bench-management-secret-0123456789";
+
 async fn with_dynalite(
     plan: &LambdaPlan<'_>,
     signer: &Signer,
@@ -724,7 +728,10 @@ async fn with_dynalite(
             "--stage".into(),
             "local".into(),
         ],
-        env: vec![("RUST_LOG".into(), "warn".into())],
+        env: vec![
+            ("RUST_LOG".into(), "warn".into()),
+            ("ECB_MANAGEMENT_SECRET".into(), MANAGEMENT_SECRET.into()),
+        ],
         cpus: plan.load_cpus,
         cwd: None,
         logs: plan.logs,
@@ -745,6 +752,7 @@ async fn with_dynalite(
         ("ECB_TABLE", "ecb".to_owned()),
         ("ECB_DYNAMODB_ENDPOINT", dynamo_url.clone()),
         ("ECB_MANAGEMENT_ENDPOINT", management_url.clone()),
+        ("ECB_MANAGEMENT_SECRET", MANAGEMENT_SECRET.to_owned()),
         ("ECB_RATE_LIMIT", "1000000".to_owned()),
         ("AWS_ACCESS_KEY_ID", "local".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),

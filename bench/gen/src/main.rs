@@ -3,7 +3,9 @@
 //! - `ecb-bench suite` runs every scenario against ECB and its peers and
 //!   writes docs/BENCHMARKS.md (bench/run.sh builds everything, then runs it);
 //! - `ecb-bench suite --smoke` runs a few seconds of tiny load against ECB only;
-//! - `ecb-bench backend --listen ADDR` is the bench backend the suite starts.
+//! - `ecb-bench backend --listen ADDR` is the bench backend the suite starts;
+//! - `ecb-bench soak` holds many connections of mixed transports against
+//!   `ecb serve` while messages flow, and counts what was lost (issue 16).
 
 use clap::{Parser, Subcommand};
 
@@ -21,6 +23,12 @@ enum Command {
         #[command(flatten)]
         config: Box<ecb_bench::suite::SuiteConfig>,
     },
+    /// Hold connections of mixed transports while messages flow; report
+    /// lost, duplicated and reordered pushes, RSS and descriptors.
+    Soak {
+        #[command(flatten)]
+        config: Box<ecb_bench::soak::SoakConfig>,
+    },
     /// Serve the bench backend.
     Backend {
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -37,6 +45,9 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Suite { config } => {
                 ecb_bench::suite::run(*config).await?;
+            }
+            Command::Soak { config } => {
+                ecb_bench::soak::run(*config).await?;
             }
             Command::Backend { listen } => {
                 let listener = tokio::net::TcpListener::bind(&listen).await?;

@@ -87,6 +87,11 @@ impl Proc {
         cpu_seconds(self.pid).unwrap_or(0.0)
     }
 
+    /// File descriptors it holds open now.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid)).map_or(0, |dir| dir.count())
+    }
+
     /// The soft limit on open files.
     pub fn open_files_limit(&self) -> Option<u64> {
         let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.pid)).ok()?;

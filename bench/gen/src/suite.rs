@@ -125,25 +125,26 @@ impl Subject {
     }
 }
 
-struct Paths {
-    root: PathBuf,
-    ecb: PathBuf,
-    sio_peer: PathBuf,
-    node_peer: PathBuf,
-    public_key: PathBuf,
-    private_key: PathBuf,
-    logs: PathBuf,
+pub(crate) struct Paths {
+    pub(crate) root: PathBuf,
+    pub(crate) ecb: PathBuf,
+    pub(crate) sio_peer: PathBuf,
+    pub(crate) node_peer: PathBuf,
+    pub(crate) public_key: PathBuf,
+    pub(crate) private_key: PathBuf,
+    pub(crate) logs: PathBuf,
 }
 
-fn cpus(list: &str) -> Option<&str> {
+pub(crate) fn cpus(list: &str) -> Option<&str> {
     (list != "none" && !list.is_empty()).then_some(list)
 }
 
-async fn start_server(
+/// Starts a server under test (pinned to `server_cpus`) and waits for its port.
+pub(crate) async fn start_server(
     server: Server,
     paths: &Paths,
     backend_url: &str,
-    config: &SuiteConfig,
+    server_cpus: Option<&str>,
     tag: &str,
 ) -> anyhow::Result<(Proc, u16)> {
     let port = crate::free_port();
@@ -191,7 +192,7 @@ async fn start_server(
         program: &program,
         args,
         env,
-        cpus: cpus(&config.server_cpus),
+        cpus: server_cpus,
         cwd: Some(&paths.root),
         logs: &paths.logs,
         group: false,
@@ -398,8 +399,14 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     if !config.skip_idle {
         println!("\n== 1. idle connections");
         for &subject in &subjects {
-            let (server, port) =
-                start_server(subject.server, &paths, &backend_url, &config, "idle").await?;
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "idle",
+            )
+            .await?;
             let fd_limit = server.open_files_limit().unwrap_or(1024) as usize;
             let own_limit = procs::command_output("sh", &["-c", "ulimit -n"])
                 .and_then(|t| t.parse::<usize>().ok())
@@ -459,8 +466,14 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     if !config.skip_fanout {
         println!("\n== 2./3. fan-out");
         for &subject in &subjects {
-            let (server, port) =
-                start_server(subject.server, &paths, &backend_url, &config, "fanout").await?;
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "fanout",
+            )
+            .await?;
             let endpoint = Endpoint::new(subject.proto, ([127, 0, 0, 1], port).into());
             let watched = Watched {
                 server: server.pid,
@@ -538,7 +551,8 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             "docs/BENCHMARKS.md"
         })
     });
-    write(&out, &markdown)?;
+    let previous = std::fs::read_to_string(&out).unwrap_or_default();
+    write(&out, &crate::soak::keep_section(markdown, &previous))?;
     let json = root.join(if config.smoke {
         "target/bench/smoke.json"
     } else {

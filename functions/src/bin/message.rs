@@ -40,7 +40,7 @@ async fn message(
         }
     };
     if let Err(error) = function.pusher.post(&to, &reply).await {
-        tracing::warn!(connection = %to.connection_id, %error, "response not delivered");
+        tracing::warn!(%error, "response not delivered");
     }
     pushes.deliver(&function.engine).await;
     respond(200, None)

@@ -126,7 +126,7 @@ pub async fn open(function: &Function, request: OpenRequest) {
                 delay = (delay * 2).min(Duration::from_millis(500));
             }
             Err(error) => {
-                tracing::warn!(connection = %to.connection_id, %error, "open packet not delivered");
+                tracing::warn!(%error, "open packet not delivered");
                 return;
             }
         }
@@ -149,7 +149,7 @@ pub async fn on_frame(function: &Function, request: &ApiGatewayWebsocketProxyReq
     match packets::classify(text) {
         Inbound::Pong => {
             if let Err(error) = function.store.session_ponged(id, now_ms()).await {
-                tracing::warn!(connection = %id, %error, "pong not recorded");
+                tracing::warn!(%error, "pong not recorded");
             }
         }
         Inbound::Connect { nsp, auth } if nsp == ecb_socketio_codec::MAIN_NAMESPACE => {
@@ -209,7 +209,7 @@ async fn join(function: &Function, to: &Member, auth: &Map<String, Value>) {
             return;
         }
         Err(error) => {
-            tracing::error!(connection = %id, %error, "session not read");
+            tracing::error!(%error, "session not read");
             let refusal =
                 ecb_engine::EcbError::internal("ECB could not reach its connection store");
             post(function, to, &packets::refused("/", Some(&refusal))).await;
@@ -224,7 +224,7 @@ async fn join(function: &Function, to: &Member, auth: &Map<String, Value>) {
     match connected {
         Ok(caller) => {
             if let Err(error) = function.store.session_connected(id).await {
-                tracing::warn!(connection = %id, %error, "session state not recorded");
+                tracing::warn!(%error, "session state not recorded");
             }
             function.callers.remember(caller);
             post(function, to, &packets::connected(id)).await;
@@ -235,7 +235,7 @@ async fn join(function: &Function, to: &Member, auth: &Map<String, Value>) {
 
 async fn post(function: &Function, to: &Member, frame: &str) {
     if let Err(error) = function.pusher.post(to, frame).await {
-        tracing::warn!(connection = %to.connection_id, %error, "frame not delivered");
+        tracing::warn!(%error, "frame not delivered");
     }
 }
 
@@ -263,19 +263,19 @@ pub async fn sweep(function: &Function) {
                     if sent.is_ok()
                         && let Err(error) = function.store.session_pinged(&id, now).await
                     {
-                        tracing::warn!(connection = %id, %error, "ping not recorded");
+                        tracing::warn!(%error, "ping not recorded");
                     }
                     sent
                 }
                 Upkeep::Close(reason) => {
-                    tracing::info!(connection = %id, reason = reason.as_str(), "closing");
+                    tracing::debug!(connection = %id, reason = reason.as_str(), "closing");
                     function.pusher.disconnect(&to).await
                 }
             };
             match outcome {
                 Ok(()) => {}
                 Err(PushError::Gone) => forget(function, &id).await,
-                Err(error) => tracing::warn!(connection = %id, %error, "upkeep failed"),
+                Err(error) => tracing::warn!(%error, "upkeep failed"),
             }
         })
         .await;
@@ -287,6 +287,6 @@ pub async fn forget(function: &Function, connection_id: &str) {
     function.callers.forget(connection_id);
     function.engine.disconnect(connection_id).await;
     if let Err(error) = function.store.remove_session(connection_id).await {
-        tracing::warn!(connection = %connection_id, %error, "session not removed");
+        tracing::warn!(%error, "session not removed");
     }
 }

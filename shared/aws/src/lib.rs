@@ -13,11 +13,14 @@ mod dynamo;
 mod invoke;
 mod items;
 mod management;
+pub mod management_key;
 mod sessions;
+mod signing_interceptor;
 
 pub use calls::CallCounter;
 pub use config::sdk_config;
 pub use dynamo::DynamoStore;
 pub use invoke::AsyncInvoker;
 pub use management::{MAX_FRAME_BYTES, ManagementPusher};
+pub use management_key::ManagementKey;
 pub use sessions::{EngineIoSession, SessionState};

@@ -1,6 +1,7 @@
 //! The API Gateway Management API Pusher: `POST /@connections/{id}` on the
 //! endpoint recorded with each connection, so one fan-out can reach
-//! connections held by API Gateway and by local servers alike.
+//! connections held by API Gateway and by local servers alike. With a
+//! [`ManagementKey`] every request is also signed for ECB's own endpoints.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,9 @@ use ecb_engine::PushEvent;
 use ecb_engine::ports::{Member, PushError, Pusher, push_concurrently};
 use ecb_engine::protocol::wire::Wire;
 
+use crate::management_key::ManagementKey;
+use crate::signing_interceptor::SignManagementRequests;
+
 /// API Gateway's WebSocket frame limit: larger pushes are refused, not cut.
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
 
@@ -22,6 +26,8 @@ pub struct ManagementPusher {
     sdk: aws_config::SdkConfig,
     /// `ECB_MANAGEMENT_ENDPOINT`: every connection's pushes go here instead.
     endpoint_override: Option<String>,
+    /// `ECB_MANAGEMENT_SECRET`: what ECB's own endpoints check.
+    key: Option<ManagementKey>,
     clients: Mutex<HashMap<String, Client>>,
 }
 
@@ -50,11 +56,13 @@ impl HasStatus for aws_smithy_runtime_api::http::Response {
 }
 
 impl ManagementPusher {
-    /// A pusher with the ambient AWS configuration.
-    pub async fn new(endpoint_override: Option<String>) -> Self {
+    /// A pusher with the ambient AWS configuration, signing its requests
+    /// with `key` when there is one.
+    pub async fn new(endpoint_override: Option<String>, key: Option<ManagementKey>) -> Self {
         Self {
             sdk: crate::sdk_config().await,
             endpoint_override,
+            key,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -71,6 +79,9 @@ impl ManagementPusher {
                     && let Some(credentials) = crate::config::local_credentials()
                 {
                     config = config.credentials_provider(credentials);
+                }
+                if let Some(key) = &self.key {
+                    config = config.interceptor(SignManagementRequests { key: key.clone() });
                 }
                 Client::from_conf(config.build())
             })

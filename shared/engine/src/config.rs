@@ -67,10 +67,20 @@ pub struct Settings {
     /// Management API endpoint override (default: from the event).
     #[arg(long, env = "ECB_MANAGEMENT_ENDPOINT")]
     pub management_endpoint: Option<String>,
-    /// This server's URL as other servers reach it, when threads are shared
-    /// through ECB_TABLE (default: http://ECB_LISTEN).
+    /// This server's Management API URL as other servers reach it, when
+    /// threads are shared through ECB_TABLE (default: http:// +
+    /// ECB_MANAGEMENT_LISTEN, else ECB_LISTEN).
     #[arg(long, env = "ECB_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The shared secret (at least 32 characters) that signs Management API
+    /// requests between ECB's parts: required to serve it (`ecb serve` with
+    /// ECB_TABLE, `ecb gateway`); the functions sign with it when set.
+    #[arg(long, env = "ECB_MANAGEMENT_SECRET", hide_env_values = true)]
+    pub management_secret: Option<String>,
+    /// Serve the Management API on this address instead of ECB_LISTEN, so
+    /// clients' port never answers it (needs ECB_TABLE).
+    #[arg(long, env = "ECB_MANAGEMENT_LISTEN")]
+    pub management_listen: Option<String>,
     /// How long a client has to send a request's line and headers, in
     /// milliseconds; a keep-alive connection waits as long for its next one.
     #[arg(long, env = "ECB_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
@@ -184,6 +194,8 @@ impl Settings {
             &mut self.dynamodb_endpoint,
             &mut self.management_endpoint,
             &mut self.public_url,
+            &mut self.management_secret,
+            &mut self.management_listen,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;

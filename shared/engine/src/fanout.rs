@@ -234,7 +234,7 @@ async fn push_all(
                 tracing::debug!(connection = %member.connection_id, "push dropped: queue full")
             }
             Err(PushError::Failed(reason)) => {
-                tracing::warn!(connection = %member.connection_id, %reason, "push failed")
+                tracing::warn!(user = %member.user_id, %reason, "push failed")
             }
         }
     }

@@ -416,7 +416,7 @@ impl Actor {
         match Packet::decode_text(packet.as_str()) {
             Ok(packet) => self.send(packet).await,
             Err(error) => {
-                tracing::warn!(sid = %self.sid, %error, "dropped an invalid encoded packet");
+                tracing::warn!(%error, "dropped an invalid encoded packet");
                 Ok(())
             }
         }

@@ -6,7 +6,9 @@
 //! WebSocket proxy events sent through the Lambda Invoke API to `connect`,
 //! `message` and `disconnect`; a `$connect` that does not answer 200 refuses
 //! the upgrade with its status. The functions push through the Management API
-//! (`/@connections/{id}`) this gateway serves. Any other HTTP request goes to
+//! (`/@connections/{id}`) this gateway serves, signing each request with
+//! `ECB_MANAGEMENT_SECRET` where API Gateway would check SigV4 (an unsigned
+//! one is refused, as AWS refuses it). Any other HTTP request goes to
 //! the `api` function as an HTTP API (payload 2.0) event.
 //!
 //! It is as strict as API Gateway where ECB depends on it (see `websocket`),
@@ -25,6 +27,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
+use ecb_aws::ManagementKey;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -70,6 +73,10 @@ pub struct GatewayConfig {
     /// Milliseconds a connection may last (API Gateway: 2 hours).
     #[arg(long, default_value_t = 7_200_000)]
     pub max_lifetime_ms: u64,
+    /// The secret the functions sign their Management API requests with
+    /// (the same `ECB_MANAGEMENT_SECRET` they are given); required.
+    #[arg(long, env = "ECB_MANAGEMENT_SECRET", hide_env_values = true)]
+    pub management_secret: Option<String>,
 }
 
 impl Default for GatewayConfig {
@@ -119,6 +126,7 @@ impl RunningGateway {
 
 /// Starts the gateway.
 pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
+    let management_key = ManagementKey::required(config.management_secret.as_deref())?;
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     let gateway = Gateway {
@@ -146,7 +154,7 @@ pub async fn start(config: GatewayConfig) -> anyhow::Result<RunningGateway> {
         )
         .fallback(http_api::forward)
         .with_state(gateway.clone())
-        .merge(management::router(gateway.hub.clone()));
+        .merge(management::router(gateway.hub.clone(), management_key));
     let serving = crate::serve(listener, app, gateway.shutdown.clone());
     tracing::info!(%addr, "API Gateway emulator listening");
     Ok(RunningGateway {

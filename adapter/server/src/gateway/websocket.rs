@@ -163,7 +163,7 @@ async fn run(
         .invoke(&gateway.config.disconnect_function, &event)
         .await
     {
-        tracing::warn!(%error, connection = %context.connection_id, "$disconnect failed");
+        tracing::warn!(%error, "$disconnect failed");
     }
 }
 
@@ -228,7 +228,7 @@ async fn read(
             .invoke(&gateway.config.message_function, &event)
             .await
         {
-            tracing::warn!(%error, connection = %context.connection_id, "$default failed");
+            tracing::warn!(%error, "$default failed");
         }
     }
 }
