@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod procs;
 pub mod report;
 pub mod suite;
+pub mod token_cost;
 pub mod tokens;
 pub mod wire;
 
