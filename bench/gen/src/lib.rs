@@ -15,6 +15,7 @@ pub mod procs;
 pub mod report;
 pub mod soak;
 pub mod suite;
+pub mod token_cost;
 pub mod tokens;
 pub mod wire;
 

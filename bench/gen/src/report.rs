@@ -7,7 +7,8 @@ use crate::fanout::FanoutResult;
 use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
 use crate::procs::{self, Machine};
-use crate::suite::{Server, Subject, SuiteConfig, TokenCosts};
+use crate::suite::{Server, Subject, SuiteConfig};
+use crate::token_cost::TokenCosts;
 use crate::wire::Proto;
 
 /// When, where and with what the run happened.
@@ -91,8 +92,16 @@ impl Meta {
                 lock_version(&peer_lock, "socketioxide").unwrap_or_else(|| "?".into()),
             ),
             (
-                "jsonwebtoken (crate; ECB and socketioxide peer)".to_owned(),
-                lock_version(&ecb_lock, "jsonwebtoken").unwrap_or_else(|| "?".into()),
+                "jsonwebtoken (crate; ECB / socketioxide peer)".to_owned(),
+                format!(
+                    "{} / {}",
+                    lock_version(&ecb_lock, "jsonwebtoken").unwrap_or_else(|| "?".into()),
+                    lock_version(&peer_lock, "jsonwebtoken").unwrap_or_else(|| "?".into())
+                ),
+            ),
+            (
+                "ring (ECB's RS256)".to_owned(),
+                lock_version(&ecb_lock, "ring").unwrap_or_else(|| "?".into()),
             ),
             (
                 "axum (ECB / socketioxide peer)".to_owned(),
@@ -634,7 +643,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "- Every server does ECB's job: the RS256 userToken verified on connect with the same public key (Node: `jsonwebtoken` on OpenSSL; socketioxide: the `jsonwebtoken` crate on rust_crypto, as ECB); per `sendMessage` the threadToken verified and membership checked, `addThreadMessage` POSTed to the same bench backend (HTTP/1.1 keep-alive, `Idempotency-Key`), the backend's threadToken verified, the author acked with the stored message, `message` pushed to the thread's other connections. Heartbeat 25 s / 20 s everywhere. ECB runs with `ECB_RATE_LIMIT=1000000` (the peers have no rate limit; the check still runs) and `RUST_LOG=warn`.",
+        "- Every server does ECB's job: the RS256 userToken verified on connect with the same public key (Node: `jsonwebtoken` on OpenSSL; socketioxide: the `jsonwebtoken` crate on rust_crypto; ECB: `jsonwebtoken` on ring); per `sendMessage` the threadToken verified and membership checked, `addThreadMessage` POSTed to the same bench backend (HTTP/1.1 keep-alive, `Idempotency-Key`), the backend's threadToken verified, the author acked with the stored message, `message` pushed to the thread's other connections. Heartbeat 25 s / 20 s everywhere. ECB runs with `ECB_RATE_LIMIT=1000000` (the peers have no rate limit; the check still runs) and `RUST_LOG=warn`.",
     );
     let _ = writeln!(
         out,
@@ -642,13 +651,9 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "- One RS256 verification of a threadToken (2048-bit key), on the load CPU: the `jsonwebtoken` crate on rust_crypto (ECB, socketioxide peer) {:.0} µs; Node's `jsonwebtoken` on OpenSSL {} µs. ECB and both peers verify two per sendMessage (the client's threadToken and the one the backend returns).",
-        report.tokens.rust_crypto_us,
-        report
-            .tokens
-            .node_us
-            .map(|us| format!("{us:.0}"))
-            .unwrap_or_else(|| "?".into())
+        "- One RS256 verification of a threadToken (2048-bit key), the same {} tokens for each, on the load CPU: {}. ECB remembers a verified token until its `exp` (the figure for a token seen before); the peers verify every one, two per sendMessage (the client's threadToken and the one the backend returns). The socketioxide peer verifies with the `jsonwebtoken` crate on rust_crypto.",
+        crate::token_cost::TOKENS,
+        report.tokens.summary(),
     );
     let _ = writeln!(out, "\n| component | version |\n|---|---|");
     for (name, version) in &meta.versions {

@@ -204,56 +204,6 @@ pub(crate) async fn start_server(
     Ok((process, port))
 }
 
-/// What one RS256 verification costs, µs, on the load CPU.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct TokenCosts {
-    /// The `jsonwebtoken` crate on rust_crypto (ECB's and the socketioxide peer's).
-    pub rust_crypto_us: f64,
-    /// Node's `jsonwebtoken` on OpenSSL (the Node peer's).
-    pub node_us: Option<f64>,
-}
-
-fn token_costs(signer: &Signer, paths: &Paths, load_cpus: Option<&str>) -> TokenCosts {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-    let token = signer.thread_token("cost", &["u0".to_owned()]);
-    let pem = std::fs::read(&paths.public_key).unwrap_or_default();
-    let mut rust_crypto_us = 0.0;
-    if let Ok(key) = DecodingKey::from_rsa_pem(&pem) {
-        let validation = Validation::new(Algorithm::RS256);
-        let rounds = 200;
-        let started = Instant::now();
-        for _ in 0..rounds {
-            let _ = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation);
-        }
-        rust_crypto_us = started.elapsed().as_secs_f64() * 1e6 / f64::from(rounds);
-    }
-    let script = format!(
-        "const jwt=require('jsonwebtoken');const c=require('crypto');const k=c.createPublicKey(require('fs').readFileSync({key:?}));const t={token:?};for(let i=0;i<200;i++)jwt.verify(t,k,{{algorithms:['RS256']}});const n=2000;const s=process.hrtime.bigint();for(let i=0;i<n;i++)jwt.verify(t,k,{{algorithms:['RS256']}});console.log(Number(process.hrtime.bigint()-s)/1000/n)",
-        key = paths.public_key.display().to_string(),
-    );
-    let node_dir = paths.root.join("bench/peers/node");
-    let output = match load_cpus {
-        Some(cpus) => std::process::Command::new("taskset")
-            .args(["-c", cpus, "node", "-e", &script])
-            .current_dir(&node_dir)
-            .output(),
-        None => std::process::Command::new("node")
-            .args(["-e", &script])
-            .current_dir(&node_dir)
-            .output(),
-    };
-    let node_us = output.ok().and_then(|o| {
-        String::from_utf8_lossy(&o.stdout)
-            .trim()
-            .parse::<f64>()
-            .ok()
-    });
-    TokenCosts {
-        rust_crypto_us,
-        node_us,
-    }
-}
-
 /// Runs the suite and writes the report.
 pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     crate::install_crypto_provider();
@@ -324,15 +274,14 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         })
         .collect();
 
-    let tokens_cost = token_costs(&signer, &paths, load_cpus);
-    println!(
-        "RS256 verification: jsonwebtoken crate (rust_crypto) {:.0} µs, Node jsonwebtoken (OpenSSL) {} µs",
-        tokens_cost.rust_crypto_us,
-        tokens_cost
-            .node_us
-            .map(|us| format!("{us:.0}"))
-            .unwrap_or_else(|| "?".into())
+    let tokens_cost = crate::token_cost::measure(
+        &signer,
+        &paths.public_key,
+        &paths.logs,
+        load_cpus,
+        &paths.root.join("bench/peers/node"),
     );
+    println!("RS256 verification: {}", tokens_cost.summary());
 
     // The bench backend, a process of its own next to the generator.
     let backend_port = crate::free_port();

@@ -19,6 +19,7 @@ pub struct Signer {
 impl Signer {
     /// From a PEM private key file; the key id is the public key's file stem (`demo`).
     pub fn from_file(private_key: &Path, kid: &str) -> anyhow::Result<Self> {
+        ecb_jwt::install();
         let pem = std::fs::read(private_key)
             .with_context(|| format!("reading {}", private_key.display()))?;
         Ok(Self {

@@ -39,6 +39,7 @@ fn now() -> u64 {
 impl DemoKeys {
     /// The shipped demo key pair.
     pub fn demo() -> Self {
+        ecb_jwt::install();
         Self {
             encoding: EncodingKey::from_rsa_pem(DEMO_PRIVATE_KEY_PEM.as_bytes())
                 .expect("the shipped demo private key parses"),

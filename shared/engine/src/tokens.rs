@@ -3,6 +3,9 @@
 //! Every token the engine accepts passes through [`TokenVerifier`]. It refuses
 //! any other algorithm before looking at a key, so `alg: none` and HS256
 //! "signed" with the public key fail the same way as a forged signature.
+//! jsonwebtoken parses and validates the claims; the signature is ring's
+//! (`ecb-jwt` says why), which the verifier installs as jsonwebtoken's
+//! provider when it is built.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,7 +56,7 @@ impl KeySet {
             let pem = std::fs::read(path).map_err(|e| {
                 ConfigError::invalid("ECB_PUBLIC_KEY_FILE", format!("{}: {e}", path.display()))
             })?;
-            let key = DecodingKey::from_rsa_pem(&pem).map_err(|e| {
+            let key = public_key(&pem).map_err(|e| {
                 ConfigError::invalid("ECB_PUBLIC_KEY_FILE", format!("{}: {e}", path.display()))
             })?;
             keys.push(NamedKey {
@@ -63,8 +66,8 @@ impl KeySet {
         }
         if let Some(text) = pem_text.filter(|t| !t.trim().is_empty()) {
             for block in labelled_pem_blocks(text)? {
-                let key = DecodingKey::from_rsa_pem(block.pem.as_bytes())
-                    .map_err(|e| ConfigError::invalid("ECB_PUBLIC_KEY", e.to_string()))?;
+                let key = public_key(block.pem.as_bytes())
+                    .map_err(|e| ConfigError::invalid("ECB_PUBLIC_KEY", e))?;
                 keys.push(NamedKey {
                     kid: block.kid,
                     key,
@@ -96,6 +99,21 @@ impl KeySet {
             .iter()
             .filter(move |k| kid.is_none() || k.kid.as_deref() == kid)
             .map(|k| &k.key)
+    }
+}
+
+/// One PEM public key, refused now if RS256 may not use it: a key under
+/// 2048 bits (RFC 7518, 3.3) would otherwise load and then fail every token
+/// as a bad signature, since ring verifies with nothing smaller.
+fn public_key(pem: &[u8]) -> Result<DecodingKey, String> {
+    let key = DecodingKey::from_rsa_pem(pem).map_err(|e| e.to_string())?;
+    match ecb_jwt::rsa_modulus_bits(&key) {
+        Some(bits) if bits >= ecb_jwt::MIN_RSA_BITS => Ok(key),
+        Some(bits) => Err(format!(
+            "an RSA key of {bits} bits; RS256 needs at least {}",
+            ecb_jwt::MIN_RSA_BITS
+        )),
+        None => Err("not an RSA public key".to_owned()),
     }
 }
 
@@ -216,8 +234,9 @@ struct ServerClaims {
 const VERIFIED_CAPACITY: usize = 8192;
 
 /// Tokens whose signature already verified, with their claims. An RSA
-/// verification costs hundreds of microseconds and a client presents the
-/// same threadToken with every message; the same string cannot verify
+/// verification costs tens of microseconds (bench/ANALYSIS.md), more than
+/// the rest of a message, and a client presents the same threadToken with
+/// every message; the same string cannot verify
 /// differently later (the keys are fixed for the process), so only `exp` is
 /// checked again. Tokens are remembered by their SHA-256, not their text:
 /// a JWT is half a kilobyte, and every open connection's userToken is here.
@@ -258,6 +277,7 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// Builds the verifier for a configuration.
     pub fn new(config: &EngineConfig) -> Self {
+        ecb_jwt::install();
         let mut validation = Validation::new(Algorithm::RS256);
         validation.algorithms = vec![Algorithm::RS256];
         validation.leeway = config.token_leeway.as_secs();
@@ -413,6 +433,20 @@ mod tests {
             kids(&format!("a:{}", KEY.replace('\n', ""))),
             [Some("a".into())]
         );
+    }
+
+    #[test]
+    fn a_key_too_small_for_rs256_is_refused_when_loaded() {
+        const RSA_1024: &str = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC+W5IsbMvsS/Un3H0wpfgOtyGj
+otOnDNl1SNsNXlLU46c/2STnHR24M2fkcSxQKR063EE04rpGDe2WIEoyMX6L70qY
+ru4sUluPsidgI91mPHFAfuZ62VBxBV+Cbn3e7gx/qkyAH85/P/0yHATfAXD4o6yH
+xXmh09yuLkieAl1BPQIDAQAB
+-----END PUBLIC KEY-----";
+        let error = KeySet::load(&[], Some(&format!("old: {RSA_1024}"))).unwrap_err();
+        assert!(error.to_string().contains("1024 bits"), "{error}");
+        // The 2048-bit demo key loads (key_set panics otherwise).
+        crate::testing::TestKeys::key_set();
     }
 
     #[test]

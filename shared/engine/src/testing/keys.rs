@@ -28,6 +28,7 @@ impl Default for TestKeys {
 impl TestKeys {
     /// The test key pair.
     pub fn new() -> Self {
+        ecb_jwt::install();
         Self {
             signing: EncodingKey::from_rsa_pem(PRIVATE_KEY_PEM.as_bytes())
                 .expect("the demo private key parses"),
