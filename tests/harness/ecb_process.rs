@@ -40,7 +40,7 @@ impl EcbProcess {
                 backend_url,
             ])
             .args(flags)
-            .env("ECB_PUBLIC_KEY", ecb_demo_backend::DEMO_PUBLIC_KEY_PEM)
+            .env("ECB_PUBLIC_KEY", ecb_demo_backend::DEMO_PUBLIC_KEY_TEXT)
             .env_remove("ECB_PUBLIC_KEY_FILE")
             .env_remove("ECB_LOG_FORMAT")
             .env_remove("RUST_LOG")
