@@ -253,7 +253,8 @@ async fn a_connection_refreshes_its_token_in_place_and_keeps_its_channels() {
     alice.ok("getThread", json!({ "threadToken": token })).await;
     sio.ok("getThread", json!({ "threadToken": token })).await;
     bob.ok("getThread", json!({ "threadToken": token })).await;
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // exp + leeway < now: with whole seconds, up to 4 s after signing.
+    tokio::time::sleep(Duration::from_millis(4200)).await;
     assert_eq!(
         alice
             .error_code("getPresence", json!({ "threadToken": token }))
@@ -302,10 +303,18 @@ async fn a_connection_refreshes_its_token_in_place_and_keeps_its_channels() {
         .await;
     assert_eq!(refreshed["userId"], "alice");
     assert!(refreshed["exp"].as_u64().unwrap() > ecb_tests::tokens::now() + 60);
+    let expired_on_sio = sio
+        .request("getPresence", json!({ "threadToken": token }))
+        .await;
+    assert_eq!(expired_on_sio["error"]["code"], "unauthorized");
     assert_eq!(
         sio.ok("refreshToken", json!({ "userToken": fresh })).await["userId"],
         "alice"
     );
+    // The Socket.IO connection keeps the refreshed caller: an operation
+    // that needs a fresh token runs.
+    let on_sio = sio.ok("getPresence", json!({ "threadToken": token })).await;
+    assert_eq!(on_sio["userIds"], json!(["alice", "bob"]));
     let presence = alice
         .ok("getPresence", json!({ "threadToken": token }))
         .await;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { connect } from "../dist/esm/index.js";
-import { collect, freePort, nextEvent, publish, sleep, startDemo, startProxy, waitFor } from "./support.mjs";
+import { collect, freePort, nextEvent, publish, sleep, startDemo, startProxy, waitFor, tokenOf } from "./support.mjs";
 
 const backoff = { minDelayMs: 50, maxDelayMs: 200 };
 
@@ -18,8 +18,6 @@ for (const transport of ["socket.io", "websocket"]) {
       clients.push(client);
       return client;
     };
-    const tokenOf = async (client, threadId) =>
-      (await client.getThreads()).items.find((t) => t.threadId === threadId).threadToken;
 
     before(async () => {
       demo = await startDemo(await freePort());

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { connect, EcbError, getUserToken } from "../dist/esm/index.js";
 import { startServerless } from "../../../tests/node/support.mjs";
-import { collect, freePort, nextEvent, now, publish, signToken, sleep, startDemo, waitFor } from "./support.mjs";
+import { collect, freePort, nextEvent, now, publish, signToken, sleep, startDemo, waitFor, tokenOf } from "./support.mjs";
 
 // Where the suite runs: the local server on each transport, and the
 // serverless stack (API Gateway + Lambda + DynamoDB, run locally) over
@@ -31,8 +31,6 @@ for (const { name, transport, start, options: optionsFor = () => ({}) } of deplo
       clients.push(client);
       return client;
     };
-    const tokenOf = async (client, threadId) =>
-      (await client.getThreads()).items.find((t) => t.threadId === threadId).threadToken;
 
     before(async () => {
       demo = await start();

@@ -17,6 +17,7 @@ import {
   startProxy,
   startServe,
   waitFor,
+  tokenOf,
 } from "./support.mjs";
 
 const backoff = { minDelayMs: 50, maxDelayMs: 400 };
@@ -30,8 +31,6 @@ for (const transport of ["socket.io", "websocket"]) {
       clients.push(client);
       return client;
     };
-    const tokenOf = async (client, threadId) =>
-      (await client.getThreads()).items.find((t) => t.threadId === threadId).threadToken;
     /** How many stored messages of the thread carry each clientMessageId. */
     const stored = async (client, threadToken, clientMessageIds) => {
       const { messages } = await client.getThread(threadToken);

@@ -78,6 +78,10 @@ export function signToken(claims) {
 
 export const now = () => Math.floor(Date.now() / 1000);
 
+/** The threadToken of one of a client's threads, by its id. */
+export const tokenOf = async (client, threadId) =>
+  (await client.getThreads()).items.find((t) => t.threadId === threadId).threadToken;
+
 /** POST /v1/{action} with an optional bearer token; the envelope. */
 export async function rest(url, action, payload, token) {
   const headers = { "content-type": "application/json" };

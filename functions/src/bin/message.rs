@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use ecb_engine::FrameReply;
 use ecb_engine::protocol::frame;
 use ecb_engine::protocol::frame::sniff_request_id;
 use ecb_functions::{Error, Function, connection_id, respond, socketio};
@@ -22,27 +23,26 @@ async fn message(
         .callers
         .resume(&function.engine, connection_id(&request))
         .await;
-    let (reply, pushes, to) = match resumed {
+    let (reply, to) = match resumed {
         Ok(caller) => {
-            let reply = function.engine.handle_frame(&caller, body).await;
-            if let Some(refreshed) = reply.refreshed {
+            let mut reply = function.engine.handle_frame(&caller, body).await;
+            if let Some(refreshed) = reply.refreshed.take() {
                 function.callers.remember(refreshed);
             }
-            let (reply, pushes) = (reply.frame, reply.pushes);
             let to = caller
                 .connection
                 .unwrap_or_else(|| function.member(&request));
-            (reply, pushes, to)
+            (reply, to)
         }
         Err(error) => {
-            let reply = frame::response(sniff_request_id(body).as_ref(), &Err(error));
-            (reply, ecb_engine::Pushes::none(), function.member(&request))
+            let frame = frame::response(sniff_request_id(body).as_ref(), &Err(error));
+            (FrameReply::error(frame), function.member(&request))
         }
     };
-    if let Err(error) = function.pusher.post(&to, &reply).await {
+    if let Err(error) = function.pusher.post(&to, &reply.frame).await {
         tracing::warn!(%error, "response not delivered");
     }
-    pushes.deliver(&function.engine).await;
+    reply.pushes.deliver(&function.engine).await;
     respond(200, None)
 }
 

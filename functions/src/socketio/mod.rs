@@ -283,10 +283,13 @@ pub async fn sweep(function: &Function) {
 }
 
 /// Forgets a connection everywhere: its session, its ECB record and channels.
+///
+/// The session goes first, so that once the thread hears the connection
+/// went offline, no sweep pings it any more.
 pub async fn forget(function: &Function, connection_id: &str) {
     function.callers.forget(connection_id);
-    function.engine.disconnect(connection_id).await;
     if let Err(error) = function.store.remove_session(connection_id).await {
         tracing::warn!(%error, "session not removed");
     }
+    function.engine.disconnect(connection_id).await;
 }

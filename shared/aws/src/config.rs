@@ -21,6 +21,24 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     loader.load().await
 }
 
+/// Points an SDK client's config builder at `endpoint` when one is given
+/// (a local stand-in: dynalite, `ecb gateway`), with stand-in credentials
+/// when the environment has none. A macro because every AWS SDK crate has
+/// its own builder type, with the same two methods and no trait for them.
+macro_rules! with_endpoint {
+    ($builder:expr, $endpoint:expr) => {{
+        let mut builder = $builder;
+        if let Some(endpoint) = $endpoint {
+            builder = builder.endpoint_url(endpoint);
+            if let Some(credentials) = $crate::config::local_credentials() {
+                builder = builder.credentials_provider(credentials);
+            }
+        }
+        builder
+    }};
+}
+pub(crate) use with_endpoint;
+
 /// Credentials for a local stand-in (dynalite, `ecb gateway`) when the
 /// environment has none: they accept any, and the default chain would
 /// otherwise wait on instance metadata that is not there.

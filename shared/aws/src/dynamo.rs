@@ -36,13 +36,10 @@ impl DynamoStore {
     pub async fn connect(table: &str, endpoint: Option<&str>) -> Self {
         let sdk = crate::sdk_config().await;
         let calls = CallCounter::default();
-        let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone());
-        if let Some(endpoint) = endpoint {
-            config = config.endpoint_url(endpoint);
-            if let Some(credentials) = crate::config::local_credentials() {
-                config = config.credentials_provider(credentials);
-            }
-        }
+        let config = crate::config::with_endpoint!(
+            aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone()),
+            endpoint
+        );
         Self {
             client: Client::from_conf(config.build()),
             table: table.to_owned(),

@@ -21,13 +21,8 @@ impl AsyncInvoker {
     /// which runs every invocation synchronously).
     pub async fn new(function: &str, endpoint: Option<&str>) -> Self {
         let sdk = crate::sdk_config().await;
-        let mut config = aws_sdk_lambda::config::Builder::from(&sdk);
-        if let Some(endpoint) = endpoint {
-            config = config.endpoint_url(endpoint);
-            if let Some(credentials) = crate::config::local_credentials() {
-                config = config.credentials_provider(credentials);
-            }
-        }
+        let config =
+            crate::config::with_endpoint!(aws_sdk_lambda::config::Builder::from(&sdk), endpoint);
         Self {
             client: Client::from_conf(config.build()),
             function: function.to_owned(),

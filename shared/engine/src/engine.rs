@@ -295,12 +295,17 @@ impl Engine {
         let principal = match (action.access(), credentials) {
             (Access::Anonymous, _) => Principal::Anonymous,
             (Access::User, Credentials::Connection(caller)) => {
-                // A refresh carries its own proof, and must work for a
-                // connection whose token just ran out.
-                if action != Action::RefreshToken {
-                    self.ensure_fresh(caller)?;
-                }
+                self.ensure_fresh(caller)?;
                 Principal::User(caller)
+            }
+            // A refresh carries its own proof: it works for a connection
+            // whose token just ran out.
+            (Access::Connection, Credentials::Connection(caller)) => Principal::User(caller),
+            (Access::Connection, Credentials::Bearer(_)) => {
+                return Err(EcbError::bad_request(format!(
+                    "{} is for connections: a REST request carries its token each time",
+                    action.as_str()
+                )));
             }
             (Access::User, Credentials::Bearer(token)) => {
                 bearer_caller = self.authenticate(token)?;

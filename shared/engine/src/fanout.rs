@@ -45,12 +45,7 @@ impl Pushes {
     }
 
     pub(crate) fn one(members: Vec<Member>, except: Option<&str>, event: PushEvent) -> Self {
-        Self(vec![FanOut {
-            members,
-            except: except.map(str::to_owned),
-            event,
-            undelivered: None,
-        }])
+        Self::message(members, except, event, None)
     }
 
     /// A stored message's push, after which (with `ECB_NOTIFY_UNDELIVERED`)

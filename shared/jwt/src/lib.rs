@@ -52,15 +52,22 @@ pub fn rsa_modulus_bits(key: &DecodingKey) -> Option<usize> {
     Some(modulus.len() * 8 - first.leading_zeros() as usize)
 }
 
-fn new_signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Error> {
+/// The two algorithms this provider does, each with its key's family; a key
+/// of another family is refused before anything is parsed.
+fn check_algorithm(algorithm: &Algorithm, key_family: AlgorithmFamily) -> Result<(), Error> {
     let family = match algorithm {
         Algorithm::RS256 => AlgorithmFamily::Rsa,
         Algorithm::HS256 => AlgorithmFamily::Hmac,
         _ => return Err(new_error(ErrorKind::InvalidAlgorithm)),
     };
-    if key.family() != family {
+    if key_family != family {
         return Err(new_error(ErrorKind::InvalidKeyFormat));
     }
+    Ok(())
+}
+
+fn new_signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSigner>, Error> {
+    check_algorithm(algorithm, key.family())?;
     Ok(Box::new(RingSigner {
         algorithm: *algorithm,
         key: key.clone(),
@@ -68,14 +75,7 @@ fn new_signer(algorithm: &Algorithm, key: &EncodingKey) -> Result<Box<dyn JwtSig
 }
 
 fn new_verifier(algorithm: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, Error> {
-    let family = match algorithm {
-        Algorithm::RS256 => AlgorithmFamily::Rsa,
-        Algorithm::HS256 => AlgorithmFamily::Hmac,
-        _ => return Err(new_error(ErrorKind::InvalidAlgorithm)),
-    };
-    if key.family() != family {
-        return Err(new_error(ErrorKind::InvalidKeyFormat));
-    }
+    check_algorithm(algorithm, key.family())?;
     Ok(Box::new(RingVerifier {
         algorithm: *algorithm,
         key: key.clone(),

@@ -24,9 +24,10 @@ pub(crate) async fn run(
     payload: Value,
 ) -> Result<Done, EcbError> {
     let Payload { user_token } = parse(&payload)?;
+    // Access::Connection: execute only lets a connection's caller here.
     let Some(connection) = &caller.connection else {
-        return Err(EcbError::bad_request(
-            "refreshToken is for connections: a REST request carries its token each time",
+        return Err(EcbError::internal(
+            "refreshToken reached dispatch without a connection",
         ));
     };
     let user = engine.tokens.user(&user_token)?;

@@ -49,6 +49,9 @@ pub enum Access {
     Anonymous,
     /// A userToken: a connection's, or a REST bearer.
     User,
+    /// An open connection's caller, whose token may have run out: the
+    /// action renews it (refreshToken). A REST request has no connection.
+    Connection,
     /// A serverToken, as the bearer of a request of its own.
     Server,
 }
@@ -74,6 +77,7 @@ impl Action {
     pub fn access(self) -> Access {
         match self {
             Self::GetUserToken => Access::Anonymous,
+            Self::RefreshToken => Access::Connection,
             Self::ServerPublish | Self::ServerPresence | Self::ServerDisconnectUser => {
                 Access::Server
             }
