@@ -24,7 +24,9 @@ if ! cargo lambda --version >/dev/null 2>&1; then
 fi
 [ -f tests/node/node_modules/dynalite/cli.js ] || (cd tests/node && npm ci --no-audit --no-fund --silent)
 
-cargo build --bins -q
+# The same builds as ./test.sh and ./run.sh (the whole workspace's feature set),
+# so a tree they built has nothing left to build here.
+cargo build --workspace --bins -q
 (cd functions && cargo build --bins -q)
 
 trap 'trap - EXIT; kill 0' EXIT INT TERM

@@ -20,6 +20,9 @@ const SEND_EVERY_MS = 10;
 let backend;
 let servers = [];
 let proxy;
+// Every client a test opened: closed after the tests whatever they found,
+// since a socket.io-client left reconnecting keeps the process alive.
+const clients = [];
 
 before(async () => {
   backend = await startDemoBackend(await freePort());
@@ -31,6 +34,7 @@ before(async () => {
 });
 
 after(async () => {
+  for (const client of clients) client.close();
   await proxy?.stop();
   for (const server of servers) await server.stop();
   await backend?.stop();
@@ -47,6 +51,7 @@ async function socketIoMember(name, transports) {
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
   });
+  clients.push(socket);
   const member = { name, socket, thread, received: new Set(), disconnects: [], joins: 0 };
   socket.on("message", ({ message }) => member.received.add(message.messageId));
   socket.on("disconnect", (reason) => member.disconnects.push(reason));
@@ -65,6 +70,7 @@ async function rawMember(name) {
   const token = await userToken(servers[1].url, name);
   const thread = await threadToken(servers[1].url, name, THREAD);
   const socket = new WebSocket(`${proxy.url.replace("http", "ws")}/ws?token=${token}`);
+  clients.push(socket);
   const member = { name, socket, thread, received: new Set(), closeCode: null, acks: new Map() };
   socket.on("message", (data) => {
     const frame = JSON.parse(data.toString());
@@ -155,7 +161,10 @@ test("SIGTERM mid-chat: every acked message reaches every member, clients reconn
   // the app as it reconnects (it buffers events while disconnected).
   for (const { from, messageId } of acked) {
     for (const member of everyone.filter((m) => m.name !== from)) {
-      assert.ok(member.received.has(messageId), `${member.name} got ${from}'s acked ${messageId}`);
+      assert.ok(
+        member.received.has(messageId),
+        `${member.name} got ${from}'s acked ${messageId} (its disconnects: ${member.disconnects ?? member.closeCode})`,
+      );
     }
   }
 

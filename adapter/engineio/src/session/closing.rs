@@ -9,7 +9,6 @@ use tokio::sync::mpsc;
 
 use super::{Actor, Transport};
 use crate::command::Command;
-use crate::error::EioError;
 
 /// How long a closed polling session waits for the poll that takes its
 /// last packets and the close packet (a polling client is rarely without a
@@ -45,8 +44,12 @@ impl Actor {
                         return;
                     }
                 }
+                // The client has not seen the close yet and may still be
+                // sending: its POST is answered `ok` and its packets dropped,
+                // as the reference server does. A 400 here would make the
+                // client drop the poll that carries its last packets.
                 Some(Command::Post(post)) => {
-                    let _ = post.reply.send(Err(EioError::BadRequest));
+                    let _ = post.reply.send(Ok(()));
                 }
                 Some(_) => {}
                 None => return,
