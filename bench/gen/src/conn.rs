@@ -279,6 +279,9 @@ pub struct Shared {
     pub acks: AtomicU64,
     pub errors: AtomicU64,
     pub closed: AtomicU64,
+    /// Frames that are neither pings, acks nor pushes of bench messages
+    /// (presence, …): how the fan-out sees the joins' pushes end.
+    pub others: AtomicU64,
     /// Latencies (µs) of pushes of messages sent within [from, to) µs.
     record_from: AtomicU64,
     record_to: AtomicU64,
@@ -302,6 +305,7 @@ impl Shared {
             acks: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             closed: AtomicU64::new(0),
+            others: AtomicU64::new(0),
             record_from: AtomicU64::new(u64::MAX),
             record_to: AtomicU64::new(0),
             latencies: Mutex::new(Vec::new()),
@@ -433,7 +437,9 @@ impl Shared {
                     }
                 }
             }
-            Incoming::Other => {}
+            Incoming::Other => {
+                self.others.fetch_add(1, Ordering::Relaxed);
+            }
         }
         false
     }
