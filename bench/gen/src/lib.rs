@@ -14,6 +14,7 @@ pub mod polling;
 pub mod procs;
 pub mod report;
 pub mod soak;
+pub mod storm;
 pub mod suite;
 pub mod token_cost;
 pub mod tokens;

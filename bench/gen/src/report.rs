@@ -7,6 +7,7 @@ use crate::fanout::FanoutResult;
 use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
 use crate::procs::{self, Machine};
+use crate::storm::StormResult;
 use crate::suite::{Server, Subject, SuiteConfig};
 use crate::token_cost::TokenCosts;
 use crate::wire::Proto;
@@ -150,6 +151,9 @@ pub struct Report {
     pub meta: Meta,
     pub tokens: TokenCosts,
     pub idle: Vec<(Subject, IdleResult)>,
+    /// Scenario 5.
+    pub storm: Vec<(Subject, StormResult)>,
+    /// Scenarios 2 and 3.
     pub fanout: Vec<(Subject, Vec<FanoutResult>)>,
     pub lambda: Option<LambdaResult>,
 }
@@ -184,6 +188,13 @@ impl Report {
             .iter()
             .find(|(s, _)| *s == subject)
             .and_then(|(_, results)| results.iter().find(|r| r.members == members))
+    }
+
+    fn storm_of(&self, subject: Subject) -> Option<&StormResult> {
+        self.storm
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .map(|(_, r)| r)
     }
 
     fn sizes(&self) -> Vec<usize> {
@@ -320,8 +331,8 @@ fn idle_section(report: &Report, out: &mut String) {
     }
 }
 
-fn fanout_table(report: &Report, subjects: &[Subject], out: &mut String) {
-    for members in report.sizes() {
+fn fanout_table(report: &Report, sizes: &[usize], subjects: &[Subject], out: &mut String) {
+    for &members in sizes {
         let _ = writeln!(out, "### Threads of {members}\n");
         let _ = writeln!(
             out,
@@ -378,7 +389,13 @@ fn fanout_table(report: &Report, subjects: &[Subject], out: &mut String) {
     }
 }
 
-fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut String) {
+fn ratios_table(
+    report: &Report,
+    sizes: &[usize],
+    a: Subject,
+    others: &[Subject],
+    out: &mut String,
+) {
     let _ = writeln!(
         out,
         "| threads of | {} |",
@@ -395,7 +412,7 @@ fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut Strin
             .join(" | ")
     );
     let _ = writeln!(out, "|---:|{}", "---:|---:|".repeat(others.len()));
-    for members in report.sizes() {
+    for &members in sizes {
         let Some(ra) = report.fanout_of(a, members) else {
             continue;
         };
@@ -419,6 +436,59 @@ fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut Strin
         let _ = writeln!(out, "{row}");
     }
     let _ = writeln!(out);
+}
+
+fn storm_section(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "## 5. Connect storm\n");
+    let _ = writeln!(
+        out,
+        "What a server faces when a deploy or a network blip reconnects every client at once. Each server starts fresh; the generator dials {} connections, each its own user with its own RS256 userToken (all signed before the storm, so the server verifies every one and no cache of verified tokens helps), 128 handshakes at a time from 8 loopback source addresses, with scenario 1's dialing code. One handshake: TCP connect, the WebSocket upgrade of `/socket.io/?EIO=4&transport=websocket`, the Engine.IO open packet, the namespace CONNECT with `auth: {{token}}` and its ack (raw WebSocket: the upgrade of `/ws?token=`, which verifies the token). Handshakes/s = connections opened / (the last CONNECT ack − the first dial); latency = one handshake's first byte to its ack, waiting in the server's accept queue included. Server CPU is over the storm, as a share of one core.\n",
+        report
+            .storm
+            .first()
+            .map(|(_, r)| with_commas(r.target as f64))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "| server | connected | seconds | handshakes/s | p50 ms | p99 ms | max ms | server CPU | server CPU µs per handshake | RSS after (MiB) | failures |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for (subject, r) in &report.storm {
+        let _ = writeln!(
+            out,
+            "| {} | {} of {} | {:.2} | {} | {} | {} | {} | {:.0}% | {:.0} | {:.1} | {} |",
+            subject.label(),
+            with_commas(r.connected as f64),
+            with_commas(r.target as f64),
+            r.seconds,
+            with_commas(r.handshakes_per_second),
+            ms(r.p50_us),
+            ms(r.p99_us),
+            ms(r.max_us),
+            r.server_cpu * 100.0,
+            r.server_cpu_us_per_handshake,
+            r.rss_kib as f64 / 1024.0,
+            match &r.first_failure {
+                Some(first) => format!("{} (first: `{first}`)", r.failures),
+                None => r.failures.to_string(),
+            },
+        );
+    }
+    if let Some(ecb) = report.storm_of(ECB_SIO) {
+        let rate = |s| report.storm_of(s).map_or(0.0, |r| r.handshakes_per_second);
+        let _ = writeln!(
+            out,
+            "\nHandshakes/s: ECB / Node = {}, ECB / socketioxide = {} (higher is better; target ≥ 2× Node).\n",
+            ratio(ecb.handshakes_per_second, rate(NODE)),
+            ratio(ecb.handshakes_per_second, rate(SIOXIDE)),
+        );
+    } else {
+        let _ = writeln!(out);
+    }
 }
 
 fn lambda_section(lambda: &LambdaResult, out: &mut String) {
@@ -665,7 +735,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## Headline (ratios from this run)\n");
     let _ = writeln!(
         out,
-        "| figure | ECB | Node | socketioxide | ECB / Node | ECB / socketioxide | target of issue 6 |"
+        "| figure | ECB | Node | socketioxide | ECB / Node | ECB / socketioxide | target (issue 6; round two where marked) |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
     for members in report.sizes() {
@@ -730,6 +800,33 @@ pub fn render(report: &Report) -> String {
             ratio(e.alive_after_hold as f64, s.alive_after_hold as f64),
         );
     }
+    if !report.storm.is_empty() {
+        let target = report
+            .storm
+            .first()
+            .map(|(_, r)| with_commas(r.target as f64))
+            .unwrap_or_default();
+        let rate = |s| report.storm_of(s).map_or(0.0, |r| r.handshakes_per_second);
+        let p99 = |s| report.storm_of(s).map_or(0.0, |r| f64::from(r.p99_us));
+        let _ = writeln!(
+            out,
+            "| handshakes/s, connect storm of {target} distinct tokens | {} | {} | {} | {} | {} | round two: ≥ 2× Node |",
+            with_commas(rate(ECB_SIO)),
+            with_commas(rate(NODE)),
+            with_commas(rate(SIOXIDE)),
+            ratio(rate(ECB_SIO), rate(NODE)),
+            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| p99 ms per handshake, connect storm | {} | {} | {} | {} | {} | none set |",
+            ms(p99(ECB_SIO) as u32),
+            ms(p99(NODE) as u32),
+            ms(p99(SIOXIDE) as u32),
+            ratio(p99(ECB_SIO), p99(NODE)),
+            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        );
+    }
     if let Some(lambda) = &report.lambda {
         let queries: Vec<String> = lambda
             .operations
@@ -762,19 +859,24 @@ pub fn render(report: &Report) -> String {
             "Threads of N members, each member its own connection and user, all joined with getThread. *Saturation*: a closed loop, each thread keeping one message in flight until it is acked and pushed to all N−1 others (senders rotate among the members); deliveries per second over {} s after a {} s warm-up. *Half load*: an open loop at half the saturation message rate, round robin over threads and senders; latency = push received − the message's scheduled send time (so a late generator shows as latency, not as a lower rate), for messages scheduled in the {} s after a {} s warm-up; `lost` = pushes still missing 1.5 s after the last send. CPU figures are shares of one core over the window (from /proc).\n",
             meta.measure_secs, meta.warmup_secs, meta.measure_secs, meta.warmup_secs
         );
-        fanout_table(report, &[ECB_SIO, NODE, SIOXIDE], &mut out);
+        let sizes = report.sizes();
+        fanout_table(report, &sizes, &[ECB_SIO, NODE, SIOXIDE], &mut out);
         let _ = writeln!(out, "Ratios:\n");
-        ratios_table(report, ECB_SIO, &[NODE, SIOXIDE], &mut out);
+        ratios_table(report, &sizes, ECB_SIO, &[NODE, SIOXIDE], &mut out);
         let _ = writeln!(out, "## 3. ECB over raw WebSocket\n");
         let _ = writeln!(
             out,
             "The same scenario against ECB's `/ws?token=` (JSON frames `{{action, requestId, …}}`), beside ECB's Socket.IO figures from the same run.\n"
         );
-        fanout_table(report, &[ECB_RAW, ECB_SIO], &mut out);
-        ratios_table(report, ECB_RAW, &[ECB_SIO], &mut out);
+        let sizes = report.sizes();
+        fanout_table(report, &sizes, &[ECB_RAW, ECB_SIO], &mut out);
+        ratios_table(report, &sizes, ECB_RAW, &[ECB_SIO], &mut out);
     }
     if let Some(lambda) = &report.lambda {
         lambda_section(lambda, &mut out);
+    }
+    if !report.storm.is_empty() {
+        storm_section(report, &mut out);
     }
     let _ = writeln!(out, "{ANALYSIS}");
     out

@@ -1,6 +1,7 @@
 //! The whole comparison in one run: the bench backend, then every scenario
-//! against ECB, the Node Socket.IO server and the socketioxide server, then
-//! the Lambda scenario, then the report.
+//! against ECB, the Node Socket.IO server and the socketioxide server (idle
+//! connections, the connect storm, fan-out), then the Lambda
+//! scenario, then the report.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use crate::idle::{self, IdlePlan, IdleResult};
 use crate::lambda::{self, LambdaPlan, LambdaResult};
 use crate::procs::{self, Proc, Spawn};
 use crate::report::{self, Meta, Report};
+use crate::storm::{self, StormPlan, StormResult};
 use crate::tokens::Signer;
 use crate::wire::Proto;
 
@@ -70,6 +72,12 @@ pub struct SuiteConfig {
     /// Skip the fan-out scenarios.
     #[arg(long)]
     pub skip_fanout: bool,
+    /// Skip the connect storm.
+    #[arg(long)]
+    pub skip_storm: bool,
+    /// Connections of the connect storm, each with its own user and token.
+    #[arg(long, default_value_t = 5_000)]
+    pub storm_connections: usize,
     /// Skip the Lambda scenario.
     #[arg(long)]
     pub skip_lambda: bool,
@@ -133,6 +141,16 @@ pub(crate) struct Paths {
     pub(crate) public_key: PathBuf,
     pub(crate) private_key: PathBuf,
     pub(crate) logs: PathBuf,
+}
+
+/// The open-file limits of a server and of the generator: the most
+/// connections either can hold.
+fn open_file_limits(server: &Proc) -> (usize, usize) {
+    let server_limit = server.open_files_limit().unwrap_or(1024) as usize;
+    let own_limit = procs::command_output("sh", &["-c", "ulimit -n"])
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(1024);
+    (server_limit, own_limit)
 }
 
 pub(crate) fn cpus(list: &str) -> Option<&str> {
@@ -273,7 +291,27 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             (n, tokens)
         })
         .collect();
-
+    let run_storm = !config.skip_storm;
+    let storm_connections = if config.smoke {
+        50
+    } else {
+        config.storm_connections
+    };
+    // One token per connection of the storm, signed before anything is timed.
+    let crowd_tokens: Vec<String> = if run_storm {
+        let signing = Instant::now();
+        let tokens: Vec<String> = (0..storm_connections.max(1))
+            .map(|i| signer.user_token(&format!("c{i}")))
+            .collect();
+        println!(
+            "signed {} distinct userTokens for the connect storm in {:.1} s",
+            tokens.len(),
+            signing.elapsed().as_secs_f64()
+        );
+        tokens
+    } else {
+        Vec::new()
+    };
     let tokens_cost = crate::token_cost::measure(
         &signer,
         &paths.public_key,
@@ -356,10 +394,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
                 "idle",
             )
             .await?;
-            let fd_limit = server.open_files_limit().unwrap_or(1024) as usize;
-            let own_limit = procs::command_output("sh", &["-c", "ulimit -n"])
-                .and_then(|t| t.parse::<usize>().ok())
-                .unwrap_or(1024);
+            let (fd_limit, own_limit) = open_file_limits(&server);
             let most = config
                 .idle_max
                 .min(fd_limit.saturating_sub(100))
@@ -410,6 +445,52 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         }
     }
 
+    // 5. Connect storm.
+    let mut storm_results: Vec<(Subject, StormResult)> = Vec::new();
+    if run_storm {
+        println!("\n== 5. connect storm");
+        for &subject in &subjects {
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "storm",
+            )
+            .await?;
+            let (fd_limit, own_limit) = open_file_limits(&server);
+            let connections = crowd_tokens
+                .len()
+                .min(fd_limit.saturating_sub(100))
+                .min(own_limit.saturating_sub(100));
+            println!(
+                "  {} — {connections} connections, each its own user and token, 128 handshakes at a time:",
+                subject.label()
+            );
+            let plan = StormPlan {
+                connections,
+                sources: 8,
+                concurrency: 128,
+                budget: Duration::from_secs(60),
+            };
+            let endpoint = Endpoint::new(subject.proto, ([127, 0, 0, 1], port).into());
+            let result = storm::run(endpoint, server.pid, &crowd_tokens, &plan).await;
+            server.stop().await;
+            storm_results.push((subject, result));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    let fanout_plan = |members: usize, threads: usize| FanoutPlan {
+        members,
+        threads,
+        warmup: Duration::from_secs(config.warmup_secs),
+        measure: Duration::from_secs(if config.smoke { 1 } else { config.measure_secs }),
+        drain: Duration::from_millis(1500),
+        completion_timeout: Duration::from_secs(2),
+        sources: 4,
+    };
+
     // 2 and 3. Fan-out.
     let mut fanout_results: Vec<(Subject, Vec<FanoutResult>)> = Vec::new();
     if !config.skip_fanout {
@@ -436,19 +517,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
                     tokens.len(),
                     tokens.len() * n
                 );
-                let plan = FanoutPlan {
-                    members: *n,
-                    threads: tokens.len(),
-                    warmup: Duration::from_secs(config.warmup_secs),
-                    measure: Duration::from_secs(if config.smoke {
-                        1
-                    } else {
-                        config.measure_secs
-                    }),
-                    drain: Duration::from_millis(1500),
-                    completion_timeout: Duration::from_secs(2),
-                    sources: 4,
-                };
+                let plan = fanout_plan(*n, tokens.len());
                 let result = fanout::run(endpoint, watched, &user_tokens, tokens, &plan).await;
                 if let Some(error) = &result.first_error {
                     println!("    first error answer: {error}");
@@ -488,6 +557,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         meta,
         tokens: tokens_cost,
         idle: idle_results,
+        storm: storm_results,
         fanout: fanout_results,
         lambda: lambda_result,
     };

@@ -1,6 +1,6 @@
 //! The generator's smoke run: a few seconds of tiny load against an ECB
-//! started in this process (Socket.IO and raw WebSocket), with the bench
-//! backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
+//! started in this process (Socket.IO and raw WebSocket: idle connections,
+//! fan-out, a connect storm), with the bench backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
 //! workspace's `cargo test` (./test.sh) runs it too.
 
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use ecb_bench::conn::{self, Endpoint};
 use ecb_bench::fanout::{self, FanoutPlan, Watched};
+use ecb_bench::storm::{self, StormPlan};
 use ecb_bench::tokens::Signer;
 use ecb_bench::wire::Proto;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +49,10 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         .map(|t| signer.thread_token(&format!("smoke-{t}"), &member_ids))
         .collect();
     let pid = std::process::id();
+    // The storm's users, one token each.
+    let crowd: Vec<String> = (0..24)
+        .map(|i| signer.user_token(&format!("c{i}")))
+        .collect();
 
     for proto in [Proto::SocketIo, Proto::RawWs] {
         let endpoint = Endpoint::new(proto, ecb.addr);
@@ -113,6 +118,22 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         assert!(half.p50_us <= half.p99_us && half.p99_us <= half.max_us);
         assert_eq!(half.lost, 0, "{proto:?}: every push arrived");
         assert_eq!(half.errors, 0, "{proto:?}: {:?}", result.first_error);
+
+        // A connect storm of distinct tokens.
+        let storm_plan = StormPlan {
+            connections: crowd.len(),
+            sources: 2,
+            concurrency: 8,
+            budget: Duration::from_secs(10),
+        };
+        let stormed = storm::run(endpoint, pid, &crowd, &storm_plan).await;
+        assert_eq!(
+            (stormed.connected, stormed.failures),
+            (crowd.len(), 0),
+            "{proto:?}: {:?}",
+            stormed.first_failure
+        );
+        assert!(stormed.handshakes_per_second > 0.0 && stormed.p50_us <= stormed.p99_us);
     }
     ecb.stop().await;
 }
