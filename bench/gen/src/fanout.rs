@@ -73,6 +73,9 @@ pub struct FanoutResult {
     pub members: usize,
     pub threads: usize,
     pub connections: usize,
+    /// The length of a threadToken (its memberIds grow with the thread),
+    /// which every sendMessage carries.
+    pub thread_token_bytes: usize,
     pub setup_seconds: f64,
     pub saturation: Saturation,
     pub half: Option<HalfLoad>,
@@ -138,6 +141,7 @@ pub async fn run(
         members,
         threads,
         connections: members * threads,
+        thread_token_bytes: thread_tokens.first().map_or(0, String::len),
         ..Default::default()
     };
     let shared = Arc::new(Shared::new());

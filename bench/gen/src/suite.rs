@@ -63,15 +63,18 @@ pub struct SuiteConfig {
     /// Only these servers, comma-separated: ecb, node, socketioxide, ecb-raw (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Thread sizes of the fan-out scenarios (default 2,10,100; smoke 2,10).
+    /// Thread sizes of the fan-out scenarios (default 2,10,100,1000; smoke 2,10).
     #[arg(long, value_delimiter = ',')]
     pub sizes: Vec<usize>,
     /// Skip the idle scenario.
     #[arg(long)]
     pub skip_idle: bool,
-    /// Skip the fan-out scenarios.
+    /// Skip the fan-out scenarios (threads of 1,000 included).
     #[arg(long)]
     pub skip_fanout: bool,
+    /// Skip the fan-out's threads of 1,000 members and more (scenario 6).
+    #[arg(long)]
+    pub skip_large_threads: bool,
     /// Skip the connect storm.
     #[arg(long)]
     pub skip_storm: bool,
@@ -142,6 +145,9 @@ pub(crate) struct Paths {
     pub(crate) private_key: PathBuf,
     pub(crate) logs: PathBuf,
 }
+
+/// The fan-out size from which threads are scenario 6's (threads of 1,000).
+pub const LARGE_THREAD: usize = 1000;
 
 /// The open-file limits of a server and of the generator: the most
 /// connections either can hold.
@@ -259,13 +265,16 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     println!("load at start: {}", meta.load_start);
 
     let signer = Signer::from_file(&paths.private_key, "demo")?;
-    let sizes: Vec<usize> = if !config.sizes.is_empty() {
+    let mut sizes: Vec<usize> = if !config.sizes.is_empty() {
         config.sizes.clone()
     } else if config.smoke {
         vec![2, 10]
     } else {
-        vec![2, 10, 100]
+        vec![2, 10, 100, LARGE_THREAD]
     };
+    if config.skip_large_threads {
+        sizes.retain(|&n| n < LARGE_THREAD);
+    }
     let users = sizes.iter().copied().max().unwrap_or(2);
     let user_tokens: Vec<String> = (0..users)
         .map(|i| signer.user_token(&format!("u{i}")))
@@ -277,6 +286,10 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             match n {
                 2 => 64,
                 10 => 32,
+                // Few threads: one message is 999 pushes the generator
+                // reads on its one CPU, and ECB's presence makes a join
+                // cost a push to every member already in.
+                n if n >= LARGE_THREAD => 4,
                 _ => 8,
             }
         }
@@ -491,7 +504,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         sources: 4,
     };
 
-    // 2 and 3. Fan-out.
+    // 2 and 3 (and 6, threads of 1,000). Fan-out.
     let mut fanout_results: Vec<(Subject, Vec<FanoutResult>)> = Vec::new();
     if !config.skip_fanout {
         println!("\n== 2./3. fan-out");
