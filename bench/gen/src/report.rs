@@ -6,9 +6,10 @@ use std::path::Path;
 use crate::fanout::FanoutResult;
 use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
+use crate::mixed::MixedResult;
 use crate::procs::{self, Machine};
 use crate::storm::StormResult;
-use crate::suite::{LARGE_THREAD, Server, Subject, SuiteConfig};
+use crate::suite::{LARGE_THREAD, MIXED_MEMBERS, Server, Subject, SuiteConfig};
 use crate::token_cost::TokenCosts;
 use crate::wire::Proto;
 
@@ -155,6 +156,8 @@ pub struct Report {
     pub storm: Vec<(Subject, StormResult)>,
     /// Scenarios 2, 3 and 6 (threads of 1,000).
     pub fanout: Vec<(Subject, Vec<FanoutResult>)>,
+    /// Scenario 7.
+    pub mixed: Vec<(Subject, MixedResult)>,
     pub lambda: Option<LambdaResult>,
 }
 
@@ -192,6 +195,13 @@ impl Report {
 
     fn storm_of(&self, subject: Subject) -> Option<&StormResult> {
         self.storm
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .map(|(_, r)| r)
+    }
+
+    fn mixed_of(&self, subject: Subject) -> Option<&MixedResult> {
+        self.mixed
             .iter()
             .find(|(s, _)| *s == subject)
             .map(|(_, r)| r)
@@ -539,6 +549,120 @@ fn large_section(report: &Report, out: &mut String) {
     ratios_table(report, &sizes, ECB_SIO, &[NODE, SIOXIDE], out);
 }
 
+fn mixed_section(report: &Report, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "## 7. Mixed load: idle connections under the fan-out\n"
+    );
+    let first = report.mixed.first().map(|(_, r)| r);
+    let _ = writeln!(
+        out,
+        "Most connections of a chat service are idle at any moment. Each Socket.IO server starts fresh and takes {} idle connections (users in no thread, dialed as in scenario 1, every ping answered); then scenario 2's fan-out at threads of {MIXED_MEMBERS} ({} threads) runs on top of them, measured as in scenario 2. *Alone* is the same server at threads of {MIXED_MEMBERS} without the idle connections, from scenario 2 of this run. RSS: the server's with the idle connections, and the most sampled (every 250 ms) during the fan-out on top.\n",
+        first
+            .map(|r| with_commas(r.idle_target as f64))
+            .unwrap_or_default(),
+        first.map(|r| r.fanout.threads).unwrap_or_default(),
+    );
+    let _ = writeln!(
+        out,
+        "| server | idle held (after the fan-out) | deliveries/s at saturation | alone | with idle / alone | server CPU µs per delivery | p50 ms at half load | p99 ms at half load | p99 alone | lost / errors | RSS with idle (MiB) | RSS at most during the fan-out (MiB) |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+    );
+    for (subject, r) in &report.mixed {
+        let f = &r.fanout;
+        let alone = report.fanout_of(*subject, MIXED_MEMBERS);
+        let alone_rate = alone.map_or(0.0, |a| a.saturation.deliveries_per_second);
+        let alone_p99 = alone
+            .and_then(|a| a.half.as_ref())
+            .map_or_else(|| "—".into(), |h| ms(h.p99_us));
+        let held = format!(
+            "{} ({})",
+            with_commas(r.idle_connected as f64),
+            with_commas(r.idle_after as f64)
+        );
+        if let Some(error) = &f.setup_error {
+            let _ = writeln!(
+                out,
+                "| {} | {held} | setup failed: {error} |||||||| {:.1} | {:.1} |",
+                subject.label(),
+                r.idle_rss_kib as f64 / 1024.0,
+                r.peak_rss_kib as f64 / 1024.0,
+            );
+            continue;
+        }
+        let (p50, p99, lost) = match &f.half {
+            Some(h) => (
+                ms(h.p50_us),
+                ms(h.p99_us),
+                format!("{} / {}", h.lost, h.errors),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {held} | {} | {} | {} | {:.2} | {p50} | {p99} | {alone_p99} | {lost} | {:.1} | {:.1} |",
+            subject.label(),
+            with_commas(f.saturation.deliveries_per_second),
+            if alone_rate > 0.0 {
+                with_commas(alone_rate)
+            } else {
+                "—".into()
+            },
+            ratio(f.saturation.deliveries_per_second, alone_rate),
+            f.saturation.server_cpu_us_per_delivery,
+            r.idle_rss_kib as f64 / 1024.0,
+            r.peak_rss_kib as f64 / 1024.0,
+        );
+    }
+    let failures: Vec<String> = report
+        .mixed
+        .iter()
+        .filter_map(|(s, r)| {
+            r.first_failure.as_ref().map(|f| {
+                format!(
+                    "{}: {} failed idle connections, first: `{f}`",
+                    s.label(),
+                    r.idle_failures
+                )
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nFailures: {}.", failures.join("; "));
+    }
+    let _ = writeln!(out, "\nRatios under the idle load:\n");
+    let _ = writeln!(
+        out,
+        "| figure | ECB / Node | ECB / socketioxide |\n|---|---:|---:|"
+    );
+    let rate = |s| {
+        report
+            .mixed_of(s)
+            .map_or(0.0, |r| r.fanout.saturation.deliveries_per_second)
+    };
+    let p99 = |s| {
+        report
+            .mixed_of(s)
+            .and_then(|r| r.fanout.half.as_ref())
+            .map_or(0.0, |h| f64::from(h.p99_us))
+    };
+    let _ = writeln!(
+        out,
+        "| deliveries/s at saturation (higher is better) | {} | {} |",
+        ratio(rate(ECB_SIO), rate(NODE)),
+        ratio(rate(ECB_SIO), rate(SIOXIDE))
+    );
+    let _ = writeln!(
+        out,
+        "| p99 at half load (lower is better) | {} | {} |\n",
+        ratio(p99(ECB_SIO), p99(NODE)),
+        ratio(p99(ECB_SIO), p99(SIOXIDE))
+    );
+}
+
 fn lambda_section(lambda: &LambdaResult, out: &mut String) {
     let _ = writeln!(out, "## 4. Lambda functions\n");
     let _ = writeln!(out, "### Binary sizes\n");
@@ -880,6 +1004,48 @@ pub fn render(report: &Report) -> String {
             ratio(p99(ECB_SIO), p99(SIOXIDE)),
         );
     }
+    if !report.mixed.is_empty() {
+        let idle = report
+            .mixed
+            .first()
+            .map(|(_, r)| with_commas(r.idle_target as f64))
+            .unwrap_or_default();
+        let mixed = |s| report.mixed_of(s);
+        let rate = |s| mixed(s).map_or(0.0, |r| r.fanout.saturation.deliveries_per_second);
+        let p99 = |s| {
+            mixed(s)
+                .and_then(|r| r.fanout.half.as_ref())
+                .map_or(0.0, |h| f64::from(h.p99_us))
+        };
+        let rss = |s| mixed(s).map_or(0.0, |r| r.peak_rss_kib as f64 / 1024.0);
+        let _ = writeln!(
+            out,
+            "| deliveries/s, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set (threads of {MIXED_MEMBERS} alone above) |",
+            with_commas(rate(ECB_SIO)),
+            with_commas(rate(NODE)),
+            with_commas(rate(SIOXIDE)),
+            ratio(rate(ECB_SIO), rate(NODE)),
+            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| p99 ms at half load, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set |",
+            ms(p99(ECB_SIO) as u32),
+            ms(p99(NODE) as u32),
+            ms(p99(SIOXIDE) as u32),
+            ratio(p99(ECB_SIO), p99(NODE)),
+            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| RSS MiB, {idle} idle connections + threads of {MIXED_MEMBERS} | {:.1} | {:.1} | {:.1} | {} | {} | none set |",
+            rss(ECB_SIO),
+            rss(NODE),
+            rss(SIOXIDE),
+            ratio(rss(ECB_SIO), rss(NODE)),
+            ratio(rss(ECB_SIO), rss(SIOXIDE)),
+        );
+    }
     if let Some(lambda) = &report.lambda {
         let queries: Vec<String> = lambda
             .operations
@@ -936,6 +1102,9 @@ pub fn render(report: &Report) -> String {
     }
     if !report.large_sizes().is_empty() {
         large_section(report, &mut out);
+    }
+    if !report.mixed.is_empty() {
+        mixed_section(report, &mut out);
     }
     let _ = writeln!(out, "{ANALYSIS}");
     out

@@ -1,6 +1,6 @@
 //! The whole comparison in one run: the bench backend, then every scenario
 //! against ECB, the Node Socket.IO server and the socketioxide server (idle
-//! connections, the connect storm, fan-out), then the Lambda
+//! connections, the connect storm, fan-out, mixed load), then the Lambda
 //! scenario, then the report.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ use crate::conn::Endpoint;
 use crate::fanout::{self, FanoutPlan, FanoutResult, Watched};
 use crate::idle::{self, IdlePlan, IdleResult};
 use crate::lambda::{self, LambdaPlan, LambdaResult};
+use crate::mixed::{self, MixedPlan, MixedResult};
 use crate::procs::{self, Proc, Spawn};
 use crate::report::{self, Meta, Report};
 use crate::storm::{self, StormPlan, StormResult};
@@ -81,6 +82,12 @@ pub struct SuiteConfig {
     /// Connections of the connect storm, each with its own user and token.
     #[arg(long, default_value_t = 5_000)]
     pub storm_connections: usize,
+    /// Skip the mixed load (idle connections under the fan-out at threads of 10).
+    #[arg(long)]
+    pub skip_mixed: bool,
+    /// Idle connections the mixed load holds under the fan-out.
+    #[arg(long, default_value_t = 10_000)]
+    pub mixed_idle: usize,
     /// Skip the Lambda scenario.
     #[arg(long)]
     pub skip_lambda: bool,
@@ -148,6 +155,9 @@ pub(crate) struct Paths {
 
 /// The fan-out size from which threads are scenario 6's (threads of 1,000).
 pub const LARGE_THREAD: usize = 1000;
+
+/// The mixed load's fan-out: threads of 10, beside scenario 2's.
+pub const MIXED_MEMBERS: usize = 10;
 
 /// The open-file limits of a server and of the generator: the most
 /// connections either can hold.
@@ -275,7 +285,13 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     if config.skip_large_threads {
         sizes.retain(|&n| n < LARGE_THREAD);
     }
-    let users = sizes.iter().copied().max().unwrap_or(2);
+    // The mixed load's fan-out is at threads of 10.
+    let users = sizes
+        .iter()
+        .copied()
+        .chain([MIXED_MEMBERS])
+        .max()
+        .unwrap_or(2);
     let user_tokens: Vec<String> = (0..users)
         .map(|i| signer.user_token(&format!("u{i}")))
         .collect();
@@ -305,13 +321,16 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         })
         .collect();
     let run_storm = !config.skip_storm;
+    let run_mixed = !config.skip_mixed;
     let storm_connections = if config.smoke {
         50
     } else {
         config.storm_connections
     };
-    // One token per connection of the storm, signed before anything is timed.
-    let crowd_tokens: Vec<String> = if run_storm {
+    let mixed_idle = if config.smoke { 50 } else { config.mixed_idle };
+    // One token per connection of the storm, signed before anything is
+    // timed; the mixed load's idle crowd takes them in turn (users in no thread).
+    let crowd_tokens: Vec<String> = if run_storm || run_mixed {
         let signing = Instant::now();
         let tokens: Vec<String> = (0..storm_connections.max(1))
             .map(|i| signer.user_token(&format!("c{i}")))
@@ -325,6 +344,15 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     } else {
         Vec::new()
     };
+    let mixed_threads: Vec<String> = if run_mixed {
+        let members: Vec<String> = (0..MIXED_MEMBERS).map(|i| format!("u{i}")).collect();
+        (0..threads_for(MIXED_MEMBERS))
+            .map(|t| signer.thread_token(&format!("x{MIXED_MEMBERS}-{t}"), &members))
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     let tokens_cost = crate::token_cost::measure(
         &signer,
         &paths.public_key,
@@ -543,6 +571,57 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         }
     }
 
+    // 7. Mixed load: idle Socket.IO connections under the fan-out at threads of 10.
+    let mut mixed_results: Vec<(Subject, MixedResult)> = Vec::new();
+    if run_mixed {
+        println!("\n== 7. mixed load");
+        for &subject in subjects.iter().filter(|s| s.proto == Proto::SocketIo) {
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "mixed",
+            )
+            .await?;
+            let on_top = fanout_plan(MIXED_MEMBERS, mixed_threads.len());
+            let active = on_top.members * on_top.threads;
+            let (fd_limit, own_limit) = open_file_limits(&server);
+            let crowd = mixed_idle
+                .min(fd_limit.saturating_sub(100 + active))
+                .min(own_limit.saturating_sub(100 + active));
+            println!(
+                "  {} — {crowd} idle connections, then threads of {MIXED_MEMBERS} ({} threads, {active} connections) on top:",
+                subject.label(),
+                on_top.threads,
+            );
+            let plan = MixedPlan {
+                idle: crowd,
+                sources: 8,
+                concurrency: 128,
+                idle_budget: Duration::from_secs(config.idle_ramp_secs),
+                fanout: on_top,
+            };
+            let endpoint = Endpoint::new(subject.proto, ([127, 0, 0, 1], port).into());
+            let watched = Watched {
+                server: server.pid,
+                backend: backend.pid,
+            };
+            let result = mixed::run(
+                endpoint,
+                watched,
+                &crowd_tokens,
+                &user_tokens,
+                &mixed_threads,
+                &plan,
+            )
+            .await;
+            server.stop().await;
+            mixed_results.push((subject, result));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
     // 4. Lambda.
     let mut lambda_result: Option<LambdaResult> = None;
     if !config.skip_lambda && !config.smoke {
@@ -572,6 +651,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         idle: idle_results,
         storm: storm_results,
         fanout: fanout_results,
+        mixed: mixed_results,
         lambda: lambda_result,
     };
     let markdown = report::render(&report);

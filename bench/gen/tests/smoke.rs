@@ -1,6 +1,7 @@
 //! The generator's smoke run: a few seconds of tiny load against an ECB
 //! started in this process (Socket.IO and raw WebSocket: idle connections,
-//! fan-out, a connect storm), with the bench backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
+//! fan-out, a connect storm, the fan-out over idle connections), with the
+//! bench backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
 //! workspace's `cargo test` (./test.sh) runs it too.
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use ecb_bench::conn::{self, Endpoint};
 use ecb_bench::fanout::{self, FanoutPlan, Watched};
+use ecb_bench::mixed::{self, MixedPlan};
 use ecb_bench::storm::{self, StormPlan};
 use ecb_bench::tokens::Signer;
 use ecb_bench::wire::Proto;
@@ -49,7 +51,7 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         .map(|t| signer.thread_token(&format!("smoke-{t}"), &member_ids))
         .collect();
     let pid = std::process::id();
-    // The storm's users, one token each.
+    // The storm's users, one token each; the mixed load's idle crowd too.
     let crowd: Vec<String> = (0..24)
         .map(|i| signer.user_token(&format!("c{i}")))
         .collect();
@@ -134,6 +136,27 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
             stormed.first_failure
         );
         assert!(stormed.handshakes_per_second > 0.0 && stormed.p50_us <= stormed.p99_us);
+
+        // The fan-out over idle connections.
+        let mixed_plan = MixedPlan {
+            idle: 12,
+            sources: 2,
+            concurrency: 8,
+            idle_budget: Duration::from_secs(10),
+            fanout: plan.clone(),
+        };
+        let mixed = mixed::run(endpoint, watched, &crowd, &users, &threads, &mixed_plan).await;
+        assert_eq!(
+            (mixed.idle_connected, mixed.idle_after),
+            (12, 12),
+            "{proto:?}: idle connections held under the fan-out: {:?}",
+            mixed.first_failure
+        );
+        assert!(
+            mixed.fanout.saturation.deliveries_per_second > 0.0,
+            "{proto:?}: deliveries over idle connections: {:?}",
+            mixed.fanout
+        );
     }
     ecb.stop().await;
 }
