@@ -528,7 +528,7 @@ fn large_section(report: &Report, out: &mut String) {
     let _ = writeln!(out, "## 6. Threads of 1,000\n");
     let _ = writeln!(
         out,
-        "Scenario 2 with threads of {}: one message, {} deliveries. Few threads, so that the generator, which reads every push on its one CPU, keeps up (its CPU is in the table); every member is its own connection and user. The threadToken lists every memberId ({} bytes here), and every sendMessage carries it. ECB pushes presence to the members already in on every join (n(n−1)/2 ≈ 500,000 pushes in a thread of 1,000 while it is set up; the peers have no presence); the measurement starts once they have stopped arriving.\n",
+        "Scenario 2 with threads of {}: one message, {} deliveries. Few threads, so that the generator, which reads every push on its one CPU, keeps up (its CPU is in the table); every member is its own connection and user. The threadToken lists every memberId ({} bytes here), and every sendMessage carries it. ECB pushes presence to the members already in on every join (n(n−1)/2 ≈ 500,000 pushes in a thread of 1,000 while it is set up; the peers have no presence); the measurement starts once they have stopped arriving. A message's last push leaves its server at least {} × the server CPU per delivery after its first, so the latency at half load is mostly the length of one fan-out (and of the one before it, when they overlap), not a queue.\n",
         sizes
             .iter()
             .map(|&n| with_commas(n as f64))
@@ -540,6 +540,10 @@ fn large_section(report: &Report, out: &mut String) {
             .collect::<Vec<_>>()
             .join(", "),
         with_commas(token_bytes as f64),
+        sizes
+            .first()
+            .map(|&n| with_commas(n.saturating_sub(1) as f64))
+            .unwrap_or_default(),
     );
     fanout_table(report, &sizes, &[ECB_SIO, NODE, SIOXIDE], out);
     let _ = writeln!(
