@@ -4,7 +4,7 @@
 # installs what they need, runs every scenario against the three servers and
 # writes docs/BENCHMARKS.md (figures, machine, versions, this command).
 #
-#   bench/run.sh            the whole comparison (about 13 minutes on 2 cores from a cold build)
+#   bench/run.sh            the whole comparison (about 17 minutes on 2 cores from a cold build, 10 to 11 of them measuring)
 #   bench/run.sh --smoke    a few seconds of tiny load against ECB only (report in target/bench/)
 #
 # Any other flag goes to `ecb-bench suite` (see `target/release/ecb-bench suite --help`),

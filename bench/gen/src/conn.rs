@@ -124,6 +124,99 @@ async fn dial_inner(endpoint: Endpoint, source: IpAddr, token: &str) -> anyhow::
     Ok(ws)
 }
 
+/// How a batch of connections is dialed (the idle ramp, the connect storm,
+/// the mixed load's idle crowd): one dialing routine for all of them, so
+/// their handshake figures are comparable.
+#[derive(Debug, Clone, Copy)]
+pub struct DialPlan {
+    /// How many loopback source addresses to dial from.
+    pub sources: usize,
+    /// Handshakes in flight at once.
+    pub concurrency: usize,
+    /// No dial starts past this instant (a time budget).
+    pub deadline: Option<Instant>,
+    /// No dial starts once this many have failed (in all batches sharing the
+    /// [`Failures`]): a server that refuses is not hammered for the budget.
+    pub give_up_after: usize,
+}
+
+/// Failed dials, counted across batches, and the first one's error for the report.
+#[derive(Debug, Default)]
+pub struct Failures {
+    count: AtomicUsize,
+    first: Mutex<Option<String>>,
+}
+
+impl Failures {
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    pub fn first(&self) -> Option<String> {
+        self.first.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record(&self, error: &anyhow::Error) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
+        if first.is_none() {
+            *first = Some(format!("{error:#}"));
+        }
+    }
+}
+
+/// One connection [`dial_many`] opened.
+pub struct Dialed {
+    /// Its index in the batch's range.
+    pub index: usize,
+    pub ws: Ws,
+    /// When its handshake completed (the Socket.IO CONNECT ack, or the
+    /// WebSocket upgrade for raw WebSocket).
+    pub opened_at: Instant,
+    /// From its first byte dialed to that moment.
+    pub took: Duration,
+}
+
+/// Dials the connections of `range`, `plan.concurrency` at a time: the
+/// `i`th from source address `i` with `tokens[i % tokens.len()]`. Returns
+/// those that opened, in completion order; failures go to `failures`.
+pub async fn dial_many(
+    endpoint: Endpoint,
+    range: std::ops::Range<usize>,
+    tokens: &[String],
+    plan: &DialPlan,
+    failures: &Failures,
+) -> Vec<Dialed> {
+    futures_util::stream::iter(range)
+        .map(|i| async move {
+            let past_deadline = plan.deadline.is_some_and(|d| Instant::now() > d);
+            if past_deadline || failures.count() > plan.give_up_after {
+                return None;
+            }
+            let source = source_address(i, plan.sources);
+            let started = Instant::now();
+            match dial(endpoint, source, &tokens[i % tokens.len()]).await {
+                Ok(ws) => {
+                    let opened_at = Instant::now();
+                    Some(Dialed {
+                        index: i,
+                        ws,
+                        opened_at,
+                        took: opened_at - started,
+                    })
+                }
+                Err(error) => {
+                    failures.record(&error);
+                    None
+                }
+            }
+        })
+        .buffer_unordered(plan.concurrency.max(1))
+        .filter_map(std::future::ready)
+        .collect()
+        .await
+}
+
 /// Sends getThread and waits for its answer (answering pings, skipping pushes).
 pub async fn join(ws: &mut Ws, proto: Proto, thread_token: &str) -> anyhow::Result<()> {
     let step = async {
@@ -186,6 +279,9 @@ pub struct Shared {
     pub acks: AtomicU64,
     pub errors: AtomicU64,
     pub closed: AtomicU64,
+    /// Frames that are neither pings, acks nor pushes of bench messages
+    /// (presence, …): how the fan-out sees the joins' pushes end.
+    pub others: AtomicU64,
     /// Latencies (µs) of pushes of messages sent within [from, to) µs.
     record_from: AtomicU64,
     record_to: AtomicU64,
@@ -209,6 +305,7 @@ impl Shared {
             acks: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             closed: AtomicU64::new(0),
+            others: AtomicU64::new(0),
             record_from: AtomicU64::new(u64::MAX),
             record_to: AtomicU64::new(0),
             latencies: Mutex::new(Vec::new()),
@@ -340,7 +437,9 @@ impl Shared {
                     }
                 }
             }
-            Incoming::Other => {}
+            Incoming::Other => {
+                self.others.fetch_add(1, Ordering::Relaxed);
+            }
         }
         false
     }

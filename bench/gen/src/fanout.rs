@@ -73,6 +73,9 @@ pub struct FanoutResult {
     pub members: usize,
     pub threads: usize,
     pub connections: usize,
+    /// The length of a threadToken (its memberIds grow with the thread),
+    /// which every sendMessage carries.
+    pub thread_token_bytes: usize,
     pub setup_seconds: f64,
     pub saturation: Saturation,
     pub half: Option<HalfLoad>,
@@ -115,7 +118,8 @@ impl Meters {
     }
 }
 
-fn percentile(sorted: &[u32], p: f64) -> u32 {
+/// The `p`th percentile (nearest rank) of `sorted`, 0 when empty.
+pub(crate) fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
         return 0;
     }
@@ -137,36 +141,47 @@ pub async fn run(
         members,
         threads,
         connections: members * threads,
+        thread_token_bytes: thread_tokens.first().map_or(0, String::len),
         ..Default::default()
     };
     let shared = Arc::new(Shared::new());
     let setup = Instant::now();
-    // Connect and join every member of every thread, a few at a time.
-    let joined: Vec<anyhow::Result<(usize, usize, conn::Ws)>> =
-        futures_util::stream::iter(0..threads * members)
-            .map(|i| {
-                let (thread, member) = (i / members, i % members);
-                let user = user_tokens[member].clone();
-                let thread_token = thread_tokens[thread].clone();
-                async move {
-                    let source = conn::source_address(i, plan.sources);
-                    let mut ws = conn::dial(endpoint, source, &user).await?;
-                    conn::join(&mut ws, endpoint.proto, &thread_token).await?;
-                    Ok((thread, member, ws))
-                }
-            })
-            .buffer_unordered(64)
-            .collect()
-            .await;
+    // Connect and join every member of every thread, a few at a time. Each
+    // is driven as soon as it has joined, so that the pushes later joins
+    // cause (ECB's presence: n(n−1)/2 of them in a thread of n) are read as
+    // they come instead of filling its socket and the server's queue.
+    type Joined = (
+        usize,
+        usize,
+        mpsc::UnboundedSender<String>,
+        tokio::task::JoinHandle<()>,
+    );
+    let joined: Vec<anyhow::Result<Joined>> = futures_util::stream::iter(0..threads * members)
+        .map(|i| {
+            let (thread, member) = (i / members, i % members);
+            let user = user_tokens[member].clone();
+            let thread_token = thread_tokens[thread].clone();
+            let shared = shared.clone();
+            async move {
+                let source = conn::source_address(i, plan.sources);
+                let mut ws = conn::dial(endpoint, source, &user).await?;
+                conn::join(&mut ws, endpoint.proto, &thread_token).await?;
+                let (tx, rx) = mpsc::unbounded_channel();
+                let task = tokio::spawn(conn::drive(ws, endpoint.proto, rx, shared));
+                Ok((thread, member, tx, task))
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
     let mut senders: Vec<Vec<Option<mpsc::UnboundedSender<String>>>> =
         vec![vec![None; members]; threads];
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = Vec::new();
     for outcome in joined {
         match outcome {
-            Ok((thread, member, ws)) => {
-                let (tx, rx) = mpsc::unbounded_channel();
+            Ok((thread, member, tx, task)) => {
                 senders[thread][member] = Some(tx);
-                tasks.spawn(conn::drive(ws, endpoint.proto, rx, shared.clone()));
+                tasks.push(task);
             }
             Err(error) => {
                 if result.setup_error.is_none() {
@@ -178,6 +193,10 @@ pub async fn run(
     result.setup_seconds = setup.elapsed().as_secs_f64();
     if let Some(error) = &result.setup_error {
         println!("    setup failed: {error}");
+        drop(senders);
+        for task in tasks {
+            let _ = task.await;
+        }
         return result;
     }
     let senders: Arc<Vec<Vec<mpsc::UnboundedSender<String>>>> = Arc::new(
@@ -188,7 +207,7 @@ pub async fn run(
     );
     let thread_tokens: Arc<Vec<String>> = Arc::new(thread_tokens[..threads].to_vec());
     // Presence pushes of the joins go by first.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(&shared).await;
     let seq = Arc::new(AtomicU64::new(1));
 
     // Closed loop: one message in flight per thread.
@@ -286,8 +305,27 @@ pub async fn run(
     }
     result.first_error = shared.first_error();
     drop(senders);
-    while tasks.join_next().await.is_some() {}
+    for task in tasks {
+        let _ = task.await;
+    }
     result
+}
+
+/// Waits for the pushes the joins caused to stop arriving (ECB's presence:
+/// half a million in a thread of 1,000, which take it seconds): at least
+/// 500 ms, then until 200 ms pass without one, at most 30 s.
+async fn settle(shared: &Shared) {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = shared.others.load(Ordering::Relaxed);
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = shared.others.load(Ordering::Relaxed);
+        if now == seen {
+            return;
+        }
+        seen = now;
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

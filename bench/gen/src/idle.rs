@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::conn::{self, Endpoint};
+use crate::conn::{self, DialPlan, Endpoint, Failures};
 use crate::procs::{CpuMeter, Proc};
 
 /// What to run.
@@ -68,10 +67,15 @@ pub async fn run(
     let baseline = server.rss_kib();
     let stop = CancellationToken::new();
     let alive = Arc::new(AtomicUsize::new(0));
-    let failures = Arc::new(AtomicUsize::new(0));
-    let first_failure = Arc::new(std::sync::Mutex::new(None::<String>));
+    let failures = Failures::default();
     let started = Instant::now();
-    let deadline = started + plan.ramp_budget;
+    let dialing_plan = DialPlan {
+        sources: plan.sources,
+        concurrency: plan.concurrency,
+        deadline: Some(started + plan.ramp_budget),
+        // Failing too much: stop dialing.
+        give_up_after: 200,
+    };
     let target = plan.checkpoints.last().copied().unwrap_or(0);
     let mut points = Vec::new();
     let mut launched = 0usize;
@@ -81,40 +85,16 @@ pub async fn run(
         let phase = Instant::now();
         let range = launched..checkpoint;
         launched = checkpoint;
-        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
-        futures_util::stream::iter(range)
-            .for_each_concurrent(plan.concurrency, |i| {
-                let token = tokens[i % tokens.len()].clone();
-                let failures = failures.clone();
-                let first_failure = first_failure.clone();
-                let done_tx = done_tx.clone();
-                let alive = alive.clone();
-                async move {
-                    // Past the budget, or failing too much: stop dialing.
-                    if Instant::now() > deadline || failures.load(Ordering::Relaxed) > 200 {
-                        return;
-                    }
-                    let source = conn::source_address(i, plan.sources);
-                    match conn::dial(endpoint, source, &token).await {
-                        Ok(ws) => {
-                            alive.fetch_add(1, Ordering::Relaxed);
-                            let _ = done_tx.send(ws);
-                        }
-                        Err(error) => {
-                            failures.fetch_add(1, Ordering::Relaxed);
-                            let mut first = first_failure.lock().unwrap_or_else(|e| e.into_inner());
-                            if first.is_none() {
-                                *first = Some(format!("{error:#}"));
-                            }
-                        }
-                    }
-                }
-            })
-            .await;
+        let opened = conn::dial_many(endpoint, range, tokens, &dialing_plan, &failures).await;
         dialing += phase.elapsed();
-        drop(done_tx);
-        while let Some(ws) = done_rx.recv().await {
-            holders.spawn(conn::hold(ws, endpoint.proto, stop.clone(), alive.clone()));
+        alive.fetch_add(opened.len(), Ordering::Relaxed);
+        for dialed in opened {
+            holders.spawn(conn::hold(
+                dialed.ws,
+                endpoint.proto,
+                stop.clone(),
+                alive.clone(),
+            ));
         }
         let open = alive.load(Ordering::Relaxed);
         // Let allocations settle, then read.
@@ -143,16 +123,12 @@ pub async fn run(
     let rss_after = server.rss_kib();
     stop.cancel();
     while holders.join_next().await.is_some() {}
-    let first_failure = first_failure
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
     IdleResult {
         baseline_rss_kib: baseline,
         reached,
         target,
-        failures: failures.load(Ordering::Relaxed),
-        first_failure,
+        failures: failures.count(),
+        first_failure: failures.first(),
         connect_rate: reached as f64 / dialing.as_secs_f64().max(1e-9),
         ramp_seconds,
         hold_seconds: plan.hold.as_secs_f64(),

@@ -79,7 +79,7 @@ impl Spawn<'_> {
 impl Proc {
     /// Resident set size, KiB.
     pub fn rss_kib(&self) -> u64 {
-        status_field(self.pid, "VmRSS:").unwrap_or(0)
+        rss_kib(self.pid)
     }
 
     /// User + system CPU seconds so far (all threads).
@@ -155,6 +155,11 @@ impl Proc {
             let _ = self.child.wait().await;
         }
     }
+}
+
+/// A process's resident set size, KiB (0 once it is gone).
+pub fn rss_kib(pid: u32) -> u64 {
+    status_field(pid, "VmRSS:").unwrap_or(0)
 }
 
 fn status_field(pid: u32, field: &str) -> Option<u64> {

@@ -6,8 +6,10 @@ use std::path::Path;
 use crate::fanout::FanoutResult;
 use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
+use crate::mixed::MixedResult;
 use crate::procs::{self, Machine};
-use crate::suite::{Server, Subject, SuiteConfig};
+use crate::storm::StormResult;
+use crate::suite::{LARGE_THREAD, MIXED_MEMBERS, Server, Subject, SuiteConfig};
 use crate::token_cost::TokenCosts;
 use crate::wire::Proto;
 
@@ -150,7 +152,12 @@ pub struct Report {
     pub meta: Meta,
     pub tokens: TokenCosts,
     pub idle: Vec<(Subject, IdleResult)>,
+    /// Scenario 5.
+    pub storm: Vec<(Subject, StormResult)>,
+    /// Scenarios 2, 3 and 6 (threads of 1,000).
     pub fanout: Vec<(Subject, Vec<FanoutResult>)>,
+    /// Scenario 7.
+    pub mixed: Vec<(Subject, MixedResult)>,
     pub lambda: Option<LambdaResult>,
 }
 
@@ -184,6 +191,36 @@ impl Report {
             .iter()
             .find(|(s, _)| *s == subject)
             .and_then(|(_, results)| results.iter().find(|r| r.members == members))
+    }
+
+    fn storm_of(&self, subject: Subject) -> Option<&StormResult> {
+        self.storm
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .map(|(_, r)| r)
+    }
+
+    fn mixed_of(&self, subject: Subject) -> Option<&MixedResult> {
+        self.mixed
+            .iter()
+            .find(|(s, _)| *s == subject)
+            .map(|(_, r)| r)
+    }
+
+    /// Scenario 2's thread sizes (below [`LARGE_THREAD`]).
+    fn small_sizes(&self) -> Vec<usize> {
+        self.sizes()
+            .into_iter()
+            .filter(|&n| n < LARGE_THREAD)
+            .collect()
+    }
+
+    /// Scenario 6's thread sizes ([`LARGE_THREAD`] and more).
+    fn large_sizes(&self) -> Vec<usize> {
+        self.sizes()
+            .into_iter()
+            .filter(|&n| n >= LARGE_THREAD)
+            .collect()
     }
 
     fn sizes(&self) -> Vec<usize> {
@@ -320,8 +357,8 @@ fn idle_section(report: &Report, out: &mut String) {
     }
 }
 
-fn fanout_table(report: &Report, subjects: &[Subject], out: &mut String) {
-    for members in report.sizes() {
+fn fanout_table(report: &Report, sizes: &[usize], subjects: &[Subject], out: &mut String) {
+    for &members in sizes {
         let _ = writeln!(out, "### Threads of {members}\n");
         let _ = writeln!(
             out,
@@ -378,7 +415,13 @@ fn fanout_table(report: &Report, subjects: &[Subject], out: &mut String) {
     }
 }
 
-fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut String) {
+fn ratios_table(
+    report: &Report,
+    sizes: &[usize],
+    a: Subject,
+    others: &[Subject],
+    out: &mut String,
+) {
     let _ = writeln!(
         out,
         "| threads of | {} |",
@@ -395,7 +438,7 @@ fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut Strin
             .join(" | ")
     );
     let _ = writeln!(out, "|---:|{}", "---:|---:|".repeat(others.len()));
-    for members in report.sizes() {
+    for &members in sizes {
         let Some(ra) = report.fanout_of(a, members) else {
             continue;
         };
@@ -419,6 +462,209 @@ fn ratios_table(report: &Report, a: Subject, others: &[Subject], out: &mut Strin
         let _ = writeln!(out, "{row}");
     }
     let _ = writeln!(out);
+}
+
+fn storm_section(report: &Report, out: &mut String) {
+    let _ = writeln!(out, "## 5. Connect storm\n");
+    let _ = writeln!(
+        out,
+        "What a server faces when a deploy or a network blip reconnects every client at once. Each server starts fresh; the generator dials {} connections, each its own user with its own RS256 userToken (all signed before the storm, so the server verifies every one and no cache of verified tokens helps), 128 handshakes at a time from 8 loopback source addresses, with scenario 1's dialing code. One handshake: TCP connect, the WebSocket upgrade of `/socket.io/?EIO=4&transport=websocket`, the Engine.IO open packet, the namespace CONNECT with `auth: {{token}}` and its ack (raw WebSocket: the upgrade of `/ws?token=`, which verifies the token). Handshakes/s = connections opened / (the last CONNECT ack − the first dial); latency = one handshake's first byte to its ack, waiting in the server's accept queue included. Server CPU is over the storm, as a share of one core.\n",
+        report
+            .storm
+            .first()
+            .map(|(_, r)| with_commas(r.target as f64))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "| server | connected | seconds | handshakes/s | p50 ms | p99 ms | max ms | server CPU | server CPU µs per handshake | RSS after (MiB) | failures |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for (subject, r) in &report.storm {
+        let _ = writeln!(
+            out,
+            "| {} | {} of {} | {:.2} | {} | {} | {} | {} | {:.0}% | {:.0} | {:.1} | {} |",
+            subject.label(),
+            with_commas(r.connected as f64),
+            with_commas(r.target as f64),
+            r.seconds,
+            with_commas(r.handshakes_per_second),
+            ms(r.p50_us),
+            ms(r.p99_us),
+            ms(r.max_us),
+            r.server_cpu * 100.0,
+            r.server_cpu_us_per_handshake,
+            r.rss_kib as f64 / 1024.0,
+            match &r.first_failure {
+                Some(first) => format!("{} (first: `{first}`)", r.failures),
+                None => r.failures.to_string(),
+            },
+        );
+    }
+    if let Some(ecb) = report.storm_of(ECB_SIO) {
+        let rate = |s| report.storm_of(s).map_or(0.0, |r| r.handshakes_per_second);
+        let _ = writeln!(
+            out,
+            "\nHandshakes/s: ECB / Node = {}, ECB / socketioxide = {} (higher is better; target ≥ 2× Node).\n",
+            ratio(ecb.handshakes_per_second, rate(NODE)),
+            ratio(ecb.handshakes_per_second, rate(SIOXIDE)),
+        );
+    } else {
+        let _ = writeln!(out);
+    }
+}
+
+fn large_section(report: &Report, out: &mut String) {
+    let sizes = report.large_sizes();
+    let token_bytes = report
+        .fanout
+        .iter()
+        .flat_map(|(_, rs)| rs.iter())
+        .find(|r| r.members >= LARGE_THREAD)
+        .map_or(0, |r| r.thread_token_bytes);
+    let _ = writeln!(out, "## 6. Threads of 1,000\n");
+    let _ = writeln!(
+        out,
+        "Scenario 2 with threads of {}: one message, {} deliveries. Few threads, so that the generator, which reads every push on its one CPU, keeps up (its CPU is in the table); every member is its own connection and user. The threadToken lists every memberId ({} bytes here), and every sendMessage carries it. ECB pushes presence to the members already in on every join (n(n−1)/2 ≈ 500,000 pushes in a thread of 1,000 while it is set up; the peers have no presence); the measurement starts once they have stopped arriving. A message's last push leaves its server at least {} × the server CPU per delivery after its first, so the latency at half load is mostly the length of one fan-out (and of the one before it, when they overlap), not a queue.\n",
+        sizes
+            .iter()
+            .map(|&n| with_commas(n as f64))
+            .collect::<Vec<_>>()
+            .join(", "),
+        sizes
+            .iter()
+            .map(|&n| with_commas(n.saturating_sub(1) as f64))
+            .collect::<Vec<_>>()
+            .join(", "),
+        with_commas(token_bytes as f64),
+        sizes
+            .first()
+            .map(|&n| with_commas(n.saturating_sub(1) as f64))
+            .unwrap_or_default(),
+    );
+    fanout_table(report, &sizes, &[ECB_SIO, NODE, SIOXIDE], out);
+    let _ = writeln!(
+        out,
+        "Ratios (target: ECB ≥ 1.5× both peers' deliveries/s):\n"
+    );
+    ratios_table(report, &sizes, ECB_SIO, &[NODE, SIOXIDE], out);
+}
+
+fn mixed_section(report: &Report, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "## 7. Mixed load: idle connections under the fan-out\n"
+    );
+    let first = report.mixed.first().map(|(_, r)| r);
+    let _ = writeln!(
+        out,
+        "Most connections of a chat service are idle at any moment. Each Socket.IO server starts fresh and takes {} idle connections (users in no thread, dialed as in scenario 1, every ping answered); then scenario 2's fan-out at threads of {MIXED_MEMBERS} ({} threads) runs on top of them, measured as in scenario 2. *Alone* is the same server at threads of {MIXED_MEMBERS} without the idle connections, from scenario 2 of this run. RSS: the server's with the idle connections, and the most sampled (every 250 ms) during the fan-out on top.\n",
+        first
+            .map(|r| with_commas(r.idle_target as f64))
+            .unwrap_or_default(),
+        first.map(|r| r.fanout.threads).unwrap_or_default(),
+    );
+    let _ = writeln!(
+        out,
+        "| server | idle held (after the fan-out) | deliveries/s at saturation | alone | with idle / alone | server CPU µs per delivery | p50 ms at half load | p99 ms at half load | p99 alone | lost / errors | RSS with idle (MiB) | RSS at most during the fan-out (MiB) |"
+    );
+    let _ = writeln!(
+        out,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+    );
+    for (subject, r) in &report.mixed {
+        let f = &r.fanout;
+        let alone = report.fanout_of(*subject, MIXED_MEMBERS);
+        let alone_rate = alone.map_or(0.0, |a| a.saturation.deliveries_per_second);
+        let alone_p99 = alone
+            .and_then(|a| a.half.as_ref())
+            .map_or_else(|| "—".into(), |h| ms(h.p99_us));
+        let held = format!(
+            "{} ({})",
+            with_commas(r.idle_connected as f64),
+            with_commas(r.idle_after as f64)
+        );
+        if let Some(error) = &f.setup_error {
+            let _ = writeln!(
+                out,
+                "| {} | {held} | setup failed: {error} |||||||| {:.1} | {:.1} |",
+                subject.label(),
+                r.idle_rss_kib as f64 / 1024.0,
+                r.peak_rss_kib as f64 / 1024.0,
+            );
+            continue;
+        }
+        let (p50, p99, lost) = match &f.half {
+            Some(h) => (
+                ms(h.p50_us),
+                ms(h.p99_us),
+                format!("{} / {}", h.lost, h.errors),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {held} | {} | {} | {} | {:.2} | {p50} | {p99} | {alone_p99} | {lost} | {:.1} | {:.1} |",
+            subject.label(),
+            with_commas(f.saturation.deliveries_per_second),
+            if alone_rate > 0.0 {
+                with_commas(alone_rate)
+            } else {
+                "—".into()
+            },
+            ratio(f.saturation.deliveries_per_second, alone_rate),
+            f.saturation.server_cpu_us_per_delivery,
+            r.idle_rss_kib as f64 / 1024.0,
+            r.peak_rss_kib as f64 / 1024.0,
+        );
+    }
+    let failures: Vec<String> = report
+        .mixed
+        .iter()
+        .filter_map(|(s, r)| {
+            r.first_failure.as_ref().map(|f| {
+                format!(
+                    "{}: {} failed idle connections, first: `{f}`",
+                    s.label(),
+                    r.idle_failures
+                )
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\nFailures: {}.", failures.join("; "));
+    }
+    let _ = writeln!(out, "\nRatios under the idle load:\n");
+    let _ = writeln!(
+        out,
+        "| figure | ECB / Node | ECB / socketioxide |\n|---|---:|---:|"
+    );
+    let rate = |s| {
+        report
+            .mixed_of(s)
+            .map_or(0.0, |r| r.fanout.saturation.deliveries_per_second)
+    };
+    let p99 = |s| {
+        report
+            .mixed_of(s)
+            .and_then(|r| r.fanout.half.as_ref())
+            .map_or(0.0, |h| f64::from(h.p99_us))
+    };
+    let _ = writeln!(
+        out,
+        "| deliveries/s at saturation (higher is better) | {} | {} |",
+        ratio(rate(ECB_SIO), rate(NODE)),
+        ratio(rate(ECB_SIO), rate(SIOXIDE))
+    );
+    let _ = writeln!(
+        out,
+        "| p99 at half load (lower is better) | {} | {} |\n",
+        ratio(p99(ECB_SIO), p99(NODE)),
+        ratio(p99(ECB_SIO), p99(SIOXIDE))
+    );
 }
 
 fn lambda_section(lambda: &LambdaResult, out: &mut String) {
@@ -665,7 +911,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "## Headline (ratios from this run)\n");
     let _ = writeln!(
         out,
-        "| figure | ECB | Node | socketioxide | ECB / Node | ECB / socketioxide | target of issue 6 |"
+        "| figure | ECB | Node | socketioxide | ECB / Node | ECB / socketioxide | target (issue 6; round two where marked) |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
     for members in report.sizes() {
@@ -681,9 +927,14 @@ pub fn render(report: &Report) -> String {
                 .map(|h| f64::from(h.p99_us))
                 .unwrap_or(0.0)
         };
+        let (rate_target, p99_target) = if members >= LARGE_THREAD {
+            ("round two: ≥ 1.5× Node and socketioxide", "none set")
+        } else {
+            ("≥ 3× Node, ≥ 1.2× socketioxide", "< 5 ms")
+        };
         let _ = writeln!(
             out,
-            "| deliveries/s, threads of {members} | {} | {} | {} | {} | {} | ≥ 3× Node, ≥ 1.2× socketioxide |",
+            "| deliveries/s, threads of {members} | {} | {} | {} | {} | {} | {rate_target} |",
             with_commas(d(ECB_SIO)),
             with_commas(d(NODE)),
             with_commas(d(SIOXIDE)),
@@ -692,7 +943,7 @@ pub fn render(report: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "| p99 ms at half load, threads of {members} | {} | {} | {} | {} | {} | < 5 ms |",
+            "| p99 ms at half load, threads of {members} | {} | {} | {} | {} | {} | {p99_target} |",
             ms(p(ECB_SIO) as u32),
             ms(p(NODE) as u32),
             ms(p(SIOXIDE) as u32),
@@ -730,6 +981,75 @@ pub fn render(report: &Report) -> String {
             ratio(e.alive_after_hold as f64, s.alive_after_hold as f64),
         );
     }
+    if !report.storm.is_empty() {
+        let target = report
+            .storm
+            .first()
+            .map(|(_, r)| with_commas(r.target as f64))
+            .unwrap_or_default();
+        let rate = |s| report.storm_of(s).map_or(0.0, |r| r.handshakes_per_second);
+        let p99 = |s| report.storm_of(s).map_or(0.0, |r| f64::from(r.p99_us));
+        let _ = writeln!(
+            out,
+            "| handshakes/s, connect storm of {target} distinct tokens | {} | {} | {} | {} | {} | round two: ≥ 2× Node |",
+            with_commas(rate(ECB_SIO)),
+            with_commas(rate(NODE)),
+            with_commas(rate(SIOXIDE)),
+            ratio(rate(ECB_SIO), rate(NODE)),
+            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| p99 ms per handshake, connect storm | {} | {} | {} | {} | {} | none set |",
+            ms(p99(ECB_SIO) as u32),
+            ms(p99(NODE) as u32),
+            ms(p99(SIOXIDE) as u32),
+            ratio(p99(ECB_SIO), p99(NODE)),
+            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        );
+    }
+    if !report.mixed.is_empty() {
+        let idle = report
+            .mixed
+            .first()
+            .map(|(_, r)| with_commas(r.idle_target as f64))
+            .unwrap_or_default();
+        let mixed = |s| report.mixed_of(s);
+        let rate = |s| mixed(s).map_or(0.0, |r| r.fanout.saturation.deliveries_per_second);
+        let p99 = |s| {
+            mixed(s)
+                .and_then(|r| r.fanout.half.as_ref())
+                .map_or(0.0, |h| f64::from(h.p99_us))
+        };
+        let rss = |s| mixed(s).map_or(0.0, |r| r.peak_rss_kib as f64 / 1024.0);
+        let _ = writeln!(
+            out,
+            "| deliveries/s, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set (threads of {MIXED_MEMBERS} alone above) |",
+            with_commas(rate(ECB_SIO)),
+            with_commas(rate(NODE)),
+            with_commas(rate(SIOXIDE)),
+            ratio(rate(ECB_SIO), rate(NODE)),
+            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| p99 ms at half load, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set |",
+            ms(p99(ECB_SIO) as u32),
+            ms(p99(NODE) as u32),
+            ms(p99(SIOXIDE) as u32),
+            ratio(p99(ECB_SIO), p99(NODE)),
+            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        );
+        let _ = writeln!(
+            out,
+            "| RSS MiB, {idle} idle connections + threads of {MIXED_MEMBERS} | {:.1} | {:.1} | {:.1} | {} | {} | none set |",
+            rss(ECB_SIO),
+            rss(NODE),
+            rss(SIOXIDE),
+            ratio(rss(ECB_SIO), rss(NODE)),
+            ratio(rss(ECB_SIO), rss(SIOXIDE)),
+        );
+    }
     if let Some(lambda) = &report.lambda {
         let queries: Vec<String> = lambda
             .operations
@@ -762,19 +1082,33 @@ pub fn render(report: &Report) -> String {
             "Threads of N members, each member its own connection and user, all joined with getThread. *Saturation*: a closed loop, each thread keeping one message in flight until it is acked and pushed to all N−1 others (senders rotate among the members); deliveries per second over {} s after a {} s warm-up. *Half load*: an open loop at half the saturation message rate, round robin over threads and senders; latency = push received − the message's scheduled send time (so a late generator shows as latency, not as a lower rate), for messages scheduled in the {} s after a {} s warm-up; `lost` = pushes still missing 1.5 s after the last send. CPU figures are shares of one core over the window (from /proc).\n",
             meta.measure_secs, meta.warmup_secs, meta.measure_secs, meta.warmup_secs
         );
-        fanout_table(report, &[ECB_SIO, NODE, SIOXIDE], &mut out);
-        let _ = writeln!(out, "Ratios:\n");
-        ratios_table(report, ECB_SIO, &[NODE, SIOXIDE], &mut out);
+        // Threads of 1,000 have section 6 (this method, their own target).
+        let small = report.small_sizes();
+        if !small.is_empty() {
+            fanout_table(report, &small, &[ECB_SIO, NODE, SIOXIDE], &mut out);
+            let _ = writeln!(out, "Ratios:\n");
+            ratios_table(report, &small, ECB_SIO, &[NODE, SIOXIDE], &mut out);
+        }
         let _ = writeln!(out, "## 3. ECB over raw WebSocket\n");
         let _ = writeln!(
             out,
             "The same scenario against ECB's `/ws?token=` (JSON frames `{{action, requestId, …}}`), beside ECB's Socket.IO figures from the same run.\n"
         );
-        fanout_table(report, &[ECB_RAW, ECB_SIO], &mut out);
-        ratios_table(report, ECB_RAW, &[ECB_SIO], &mut out);
+        let sizes = report.sizes();
+        fanout_table(report, &sizes, &[ECB_RAW, ECB_SIO], &mut out);
+        ratios_table(report, &sizes, ECB_RAW, &[ECB_SIO], &mut out);
     }
     if let Some(lambda) = &report.lambda {
         lambda_section(lambda, &mut out);
+    }
+    if !report.storm.is_empty() {
+        storm_section(report, &mut out);
+    }
+    if !report.large_sizes().is_empty() {
+        large_section(report, &mut out);
+    }
+    if !report.mixed.is_empty() {
+        mixed_section(report, &mut out);
     }
     let _ = writeln!(out, "{ANALYSIS}");
     out

@@ -1,6 +1,7 @@
 //! The whole comparison in one run: the bench backend, then every scenario
-//! against ECB, the Node Socket.IO server and the socketioxide server, then
-//! the Lambda scenario, then the report.
+//! against ECB, the Node Socket.IO server and the socketioxide server (idle
+//! connections, the connect storm, fan-out, mixed load), then the Lambda
+//! scenario, then the report.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,8 +12,10 @@ use crate::conn::Endpoint;
 use crate::fanout::{self, FanoutPlan, FanoutResult, Watched};
 use crate::idle::{self, IdlePlan, IdleResult};
 use crate::lambda::{self, LambdaPlan, LambdaResult};
+use crate::mixed::{self, MixedPlan, MixedResult};
 use crate::procs::{self, Proc, Spawn};
 use crate::report::{self, Meta, Report};
+use crate::storm::{self, StormPlan, StormResult};
 use crate::tokens::Signer;
 use crate::wire::Proto;
 
@@ -61,15 +64,30 @@ pub struct SuiteConfig {
     /// Only these servers, comma-separated: ecb, node, socketioxide, ecb-raw (default: all).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Thread sizes of the fan-out scenarios (default 2,10,100; smoke 2,10).
+    /// Thread sizes of the fan-out scenarios (default 2,10,100,1000; smoke 2,10).
     #[arg(long, value_delimiter = ',')]
     pub sizes: Vec<usize>,
     /// Skip the idle scenario.
     #[arg(long)]
     pub skip_idle: bool,
-    /// Skip the fan-out scenarios.
+    /// Skip the fan-out scenarios (threads of 1,000 included).
     #[arg(long)]
     pub skip_fanout: bool,
+    /// Skip the fan-out's threads of 1,000 members and more (scenario 6).
+    #[arg(long)]
+    pub skip_large_threads: bool,
+    /// Skip the connect storm.
+    #[arg(long)]
+    pub skip_storm: bool,
+    /// Connections of the connect storm, each with its own user and token.
+    #[arg(long, default_value_t = 5_000)]
+    pub storm_connections: usize,
+    /// Skip the mixed load (idle connections under the fan-out at threads of 10).
+    #[arg(long)]
+    pub skip_mixed: bool,
+    /// Idle connections the mixed load holds under the fan-out.
+    #[arg(long, default_value_t = 10_000)]
+    pub mixed_idle: usize,
     /// Skip the Lambda scenario.
     #[arg(long)]
     pub skip_lambda: bool,
@@ -133,6 +151,22 @@ pub(crate) struct Paths {
     pub(crate) public_key: PathBuf,
     pub(crate) private_key: PathBuf,
     pub(crate) logs: PathBuf,
+}
+
+/// The fan-out size from which threads are scenario 6's (threads of 1,000).
+pub const LARGE_THREAD: usize = 1000;
+
+/// The mixed load's fan-out: threads of 10, beside scenario 2's.
+pub const MIXED_MEMBERS: usize = 10;
+
+/// The open-file limits of a server and of the generator: the most
+/// connections either can hold.
+fn open_file_limits(server: &Proc) -> (usize, usize) {
+    let server_limit = server.open_files_limit().unwrap_or(1024) as usize;
+    let own_limit = procs::command_output("sh", &["-c", "ulimit -n"])
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(1024);
+    (server_limit, own_limit)
 }
 
 pub(crate) fn cpus(list: &str) -> Option<&str> {
@@ -241,14 +275,23 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     println!("load at start: {}", meta.load_start);
 
     let signer = Signer::from_file(&paths.private_key, "demo")?;
-    let sizes: Vec<usize> = if !config.sizes.is_empty() {
+    let mut sizes: Vec<usize> = if !config.sizes.is_empty() {
         config.sizes.clone()
     } else if config.smoke {
         vec![2, 10]
     } else {
-        vec![2, 10, 100]
+        vec![2, 10, 100, LARGE_THREAD]
     };
-    let users = sizes.iter().copied().max().unwrap_or(2);
+    if config.skip_large_threads {
+        sizes.retain(|&n| n < LARGE_THREAD);
+    }
+    // The mixed load's fan-out is at threads of 10.
+    let users = sizes
+        .iter()
+        .copied()
+        .chain([MIXED_MEMBERS])
+        .max()
+        .unwrap_or(2);
     let user_tokens: Vec<String> = (0..users)
         .map(|i| signer.user_token(&format!("u{i}")))
         .collect();
@@ -259,6 +302,10 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             match n {
                 2 => 64,
                 10 => 32,
+                // Few threads: one message is 999 pushes the generator
+                // reads on its one CPU, and ECB's presence makes a join
+                // cost a push to every member already in.
+                n if n >= LARGE_THREAD => 4,
                 _ => 8,
             }
         }
@@ -273,6 +320,38 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             (n, tokens)
         })
         .collect();
+    let run_storm = !config.skip_storm;
+    let run_mixed = !config.skip_mixed;
+    let storm_connections = if config.smoke {
+        50
+    } else {
+        config.storm_connections
+    };
+    let mixed_idle = if config.smoke { 50 } else { config.mixed_idle };
+    // One token per connection of the storm, signed before anything is
+    // timed; the mixed load's idle crowd takes them in turn (users in no thread).
+    let crowd_tokens: Vec<String> = if run_storm || run_mixed {
+        let signing = Instant::now();
+        let tokens: Vec<String> = (0..storm_connections.max(1))
+            .map(|i| signer.user_token(&format!("c{i}")))
+            .collect();
+        println!(
+            "signed {} distinct userTokens for the connect storm in {:.1} s",
+            tokens.len(),
+            signing.elapsed().as_secs_f64()
+        );
+        tokens
+    } else {
+        Vec::new()
+    };
+    let mixed_threads: Vec<String> = if run_mixed {
+        let members: Vec<String> = (0..MIXED_MEMBERS).map(|i| format!("u{i}")).collect();
+        (0..threads_for(MIXED_MEMBERS))
+            .map(|t| signer.thread_token(&format!("x{MIXED_MEMBERS}-{t}"), &members))
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     let tokens_cost = crate::token_cost::measure(
         &signer,
@@ -356,10 +435,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
                 "idle",
             )
             .await?;
-            let fd_limit = server.open_files_limit().unwrap_or(1024) as usize;
-            let own_limit = procs::command_output("sh", &["-c", "ulimit -n"])
-                .and_then(|t| t.parse::<usize>().ok())
-                .unwrap_or(1024);
+            let (fd_limit, own_limit) = open_file_limits(&server);
             let most = config
                 .idle_max
                 .min(fd_limit.saturating_sub(100))
@@ -410,7 +486,53 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         }
     }
 
-    // 2 and 3. Fan-out.
+    // 5. Connect storm.
+    let mut storm_results: Vec<(Subject, StormResult)> = Vec::new();
+    if run_storm {
+        println!("\n== 5. connect storm");
+        for &subject in &subjects {
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "storm",
+            )
+            .await?;
+            let (fd_limit, own_limit) = open_file_limits(&server);
+            let connections = crowd_tokens
+                .len()
+                .min(fd_limit.saturating_sub(100))
+                .min(own_limit.saturating_sub(100));
+            println!(
+                "  {} — {connections} connections, each its own user and token, 128 handshakes at a time:",
+                subject.label()
+            );
+            let plan = StormPlan {
+                connections,
+                sources: 8,
+                concurrency: 128,
+                budget: Duration::from_secs(60),
+            };
+            let endpoint = Endpoint::new(subject.proto, ([127, 0, 0, 1], port).into());
+            let result = storm::run(endpoint, server.pid, &crowd_tokens, &plan).await;
+            server.stop().await;
+            storm_results.push((subject, result));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    let fanout_plan = |members: usize, threads: usize| FanoutPlan {
+        members,
+        threads,
+        warmup: Duration::from_secs(config.warmup_secs),
+        measure: Duration::from_secs(if config.smoke { 1 } else { config.measure_secs }),
+        drain: Duration::from_millis(1500),
+        completion_timeout: Duration::from_secs(2),
+        sources: 4,
+    };
+
+    // 2 and 3 (and 6, threads of 1,000). Fan-out.
     let mut fanout_results: Vec<(Subject, Vec<FanoutResult>)> = Vec::new();
     if !config.skip_fanout {
         println!("\n== 2./3. fan-out");
@@ -436,19 +558,7 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
                     tokens.len(),
                     tokens.len() * n
                 );
-                let plan = FanoutPlan {
-                    members: *n,
-                    threads: tokens.len(),
-                    warmup: Duration::from_secs(config.warmup_secs),
-                    measure: Duration::from_secs(if config.smoke {
-                        1
-                    } else {
-                        config.measure_secs
-                    }),
-                    drain: Duration::from_millis(1500),
-                    completion_timeout: Duration::from_secs(2),
-                    sources: 4,
-                };
+                let plan = fanout_plan(*n, tokens.len());
                 let result = fanout::run(endpoint, watched, &user_tokens, tokens, &plan).await;
                 if let Some(error) = &result.first_error {
                     println!("    first error answer: {error}");
@@ -458,6 +568,57 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
             }
             server.stop().await;
             fanout_results.push((subject, results));
+        }
+    }
+
+    // 7. Mixed load: idle Socket.IO connections under the fan-out at threads of 10.
+    let mut mixed_results: Vec<(Subject, MixedResult)> = Vec::new();
+    if run_mixed {
+        println!("\n== 7. mixed load");
+        for &subject in subjects.iter().filter(|s| s.proto == Proto::SocketIo) {
+            let (server, port) = start_server(
+                subject.server,
+                &paths,
+                &backend_url,
+                cpus(&config.server_cpus),
+                "mixed",
+            )
+            .await?;
+            let on_top = fanout_plan(MIXED_MEMBERS, mixed_threads.len());
+            let active = on_top.members * on_top.threads;
+            let (fd_limit, own_limit) = open_file_limits(&server);
+            let crowd = mixed_idle
+                .min(fd_limit.saturating_sub(100 + active))
+                .min(own_limit.saturating_sub(100 + active));
+            println!(
+                "  {} — {crowd} idle connections, then threads of {MIXED_MEMBERS} ({} threads, {active} connections) on top:",
+                subject.label(),
+                on_top.threads,
+            );
+            let plan = MixedPlan {
+                idle: crowd,
+                sources: 8,
+                concurrency: 128,
+                idle_budget: Duration::from_secs(config.idle_ramp_secs),
+                fanout: on_top,
+            };
+            let endpoint = Endpoint::new(subject.proto, ([127, 0, 0, 1], port).into());
+            let watched = Watched {
+                server: server.pid,
+                backend: backend.pid,
+            };
+            let result = mixed::run(
+                endpoint,
+                watched,
+                &crowd_tokens,
+                &user_tokens,
+                &mixed_threads,
+                &plan,
+            )
+            .await;
+            server.stop().await;
+            mixed_results.push((subject, result));
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 
@@ -488,7 +649,9 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         meta,
         tokens: tokens_cost,
         idle: idle_results,
+        storm: storm_results,
         fanout: fanout_results,
+        mixed: mixed_results,
         lambda: lambda_result,
     };
     let markdown = report::render(&report);

@@ -1,6 +1,7 @@
 //! The generator's smoke run: a few seconds of tiny load against an ECB
-//! started in this process (Socket.IO and raw WebSocket), with the bench
-//! backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
+//! started in this process (Socket.IO and raw WebSocket: idle connections,
+//! fan-out, a connect storm, the fan-out over idle connections), with the
+//! bench backend, so the generator cannot rot. `cargo test -p ecb-bench`; the
 //! workspace's `cargo test` (./test.sh) runs it too.
 
 use std::path::PathBuf;
@@ -10,6 +11,8 @@ use std::time::Duration;
 
 use ecb_bench::conn::{self, Endpoint};
 use ecb_bench::fanout::{self, FanoutPlan, Watched};
+use ecb_bench::mixed::{self, MixedPlan};
+use ecb_bench::storm::{self, StormPlan};
 use ecb_bench::tokens::Signer;
 use ecb_bench::wire::Proto;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +51,10 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         .map(|t| signer.thread_token(&format!("smoke-{t}"), &member_ids))
         .collect();
     let pid = std::process::id();
+    // The storm's users, one token each; the mixed load's idle crowd too.
+    let crowd: Vec<String> = (0..24)
+        .map(|i| signer.user_token(&format!("c{i}")))
+        .collect();
 
     for proto in [Proto::SocketIo, Proto::RawWs] {
         let endpoint = Endpoint::new(proto, ecb.addr);
@@ -113,6 +120,43 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         assert!(half.p50_us <= half.p99_us && half.p99_us <= half.max_us);
         assert_eq!(half.lost, 0, "{proto:?}: every push arrived");
         assert_eq!(half.errors, 0, "{proto:?}: {:?}", result.first_error);
+
+        // A connect storm of distinct tokens.
+        let storm_plan = StormPlan {
+            connections: crowd.len(),
+            sources: 2,
+            concurrency: 8,
+            budget: Duration::from_secs(10),
+        };
+        let stormed = storm::run(endpoint, pid, &crowd, &storm_plan).await;
+        assert_eq!(
+            (stormed.connected, stormed.failures),
+            (crowd.len(), 0),
+            "{proto:?}: {:?}",
+            stormed.first_failure
+        );
+        assert!(stormed.handshakes_per_second > 0.0 && stormed.p50_us <= stormed.p99_us);
+
+        // The fan-out over idle connections.
+        let mixed_plan = MixedPlan {
+            idle: 12,
+            sources: 2,
+            concurrency: 8,
+            idle_budget: Duration::from_secs(10),
+            fanout: plan.clone(),
+        };
+        let mixed = mixed::run(endpoint, watched, &crowd, &users, &threads, &mixed_plan).await;
+        assert_eq!(
+            (mixed.idle_connected, mixed.idle_after),
+            (12, 12),
+            "{proto:?}: idle connections held under the fan-out: {:?}",
+            mixed.first_failure
+        );
+        assert!(
+            mixed.fanout.saturation.deliveries_per_second > 0.0,
+            "{proto:?}: deliveries over idle connections: {:?}",
+            mixed.fanout
+        );
     }
     ecb.stop().await;
 }
