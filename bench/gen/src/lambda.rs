@@ -29,7 +29,7 @@ use crate::tokens::Signer;
 use crate::wire::{self, Incoming, Proto};
 
 /// The four function binaries.
-pub const FUNCTIONS: [&str; 4] = ["connect", "message", "disconnect", "api"];
+pub const FUNCTIONS: [&str; 5] = ["connect", "message", "disconnect", "api", "engineio"];
 
 /// Calls (and capacity) of one operation name.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -787,6 +787,18 @@ async fn with_dynalite(
                 &user0,
                 r#"{"pageStartIndex":0,"pageSize":10}"#,
             ),
+        ),
+        // EventBridge's scheduled event: one sweep of the Socket.IO sessions.
+        (
+            "engineio",
+            serde_json::json!({
+                "version": "0",
+                "id": "cold",
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "time": "2026-01-01T00:00:00Z",
+                "detail": {}
+            }),
         ),
     ];
     for (function, event) in events {

@@ -676,7 +676,7 @@ impl Report<'_> {
 
 /// The soak's section of docs/BENCHMARKS.md: written from this command's
 /// output, not by the suite, so a new suite report carries it over.
-pub const SECTION_HEADING: &str = "## 5. Soak";
+pub const SECTION_HEADING: &str = "## 8. Soak";
 
 /// `report` with the soak section of `previous` (the file it replaces), if
 /// that had one, appended.
@@ -697,10 +697,10 @@ mod tests {
 
     #[test]
     fn a_new_report_keeps_the_soak_section() {
-        let previous = "# B\n## 4. Lambda\nold\n## 5. Soak\nfigures\n## 6. Next\nx\n";
+        let previous = "# B\n## 4. Lambda\nold\n## 8. Soak\nfigures\n## 9. Next\nx\n";
         assert_eq!(
             keep_section("# B\n## 4. Lambda\nnew\n".into(), previous),
-            "# B\n## 4. Lambda\nnew\n\n## 5. Soak\nfigures\n"
+            "# B\n## 4. Lambda\nnew\n\n## 8. Soak\nfigures\n"
         );
         assert_eq!(keep_section("# B\n".into(), "# old\n"), "# B\n");
     }
