@@ -4,7 +4,7 @@
 # installs what they need, runs every scenario against the three servers and
 # writes docs/BENCHMARKS.md (figures, machine, versions, this command).
 #
-#   bench/run.sh            the whole comparison (about 17 minutes on 2 cores from a cold build, 10 to 11 of them measuring)
+#   bench/run.sh            the whole comparison (10 to 11 minutes of measuring; a cold build adds about 25 minutes on 2 cores, most of it fat LTO linking each binary)
 #   bench/run.sh --smoke    a few seconds of tiny load against ECB only (report in target/bench/)
 #
 # Any other flag goes to `ecb-bench suite` (see `target/release/ecb-bench suite --help`),
@@ -37,8 +37,8 @@ if [ -n "$smoke" ]; then
     cargo build --release --locked -q -p ecb-server -p ecb-bench --bins
 else
     # ECB, the generator and the Lambda functions in one invocation: one
-    # feature resolution, every dependency built once (5 min from cold on 2
-    # cores), and `cargo lambda watch --release`, which builds the functions
+    # feature resolution, every dependency built once (about 24 min from cold on 2
+    # cores with the release profile's fat LTO), and `cargo lambda watch --release`, which builds the functions
     # alone, finds nothing left to build.
     cargo build --release --locked -q -p ecb-server -p ecb-bench -p ecb-functions --bins
     # The socketioxide peer: its own crate and lock file, outside the
