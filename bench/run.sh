@@ -37,10 +37,13 @@ if [ -n "$smoke" ]; then
     cargo build --release --locked -q -p ecb-server -p ecb-bench --bins
 else
     # ECB, the generator and the Lambda functions in one invocation: one
-    # feature resolution, every dependency built once (about 24 min from cold on 2
-    # cores with the release profile's fat LTO), and `cargo lambda watch --release`, which builds the functions
-    # alone, finds nothing left to build.
+    # feature resolution, every dependency built once (about 24 min from
+    # cold on 2 cores with the release profile's fat LTO).
     cargo build --release --locked -q -p ecb-server -p ecb-bench -p ecb-functions --bins
+    # What `cargo lambda watch --release` runs: the functions alone, with a
+    # feature set of their own (as test.sh builds them in debug), so that
+    # the Lambda scenario's first invocation finds them built.
+    (cd functions && cargo build --release --locked -q --bins)
     # The socketioxide peer: its own crate and lock file, outside the
     # workspace, but in the same target directory, where it reuses what it
     # shares with ECB (same versions and features): about 1 min from cold.
