@@ -235,6 +235,26 @@ impl Report {
     }
 }
 
+/// One row of the Headline table: a figure for ECB and both peers, each
+/// shown by `show`, and ECB's ratio to each peer.
+fn headline_row(
+    out: &mut String,
+    figure: &str,
+    [ecb, node, socketioxide]: [f64; 3],
+    show: impl Fn(f64) -> String,
+    target: &str,
+) {
+    let _ = writeln!(
+        out,
+        "| {figure} | {} | {} | {} | {} | {} | {target} |",
+        show(ecb),
+        show(node),
+        show(socketioxide),
+        ratio(ecb, node),
+        ratio(ecb, socketioxide),
+    );
+}
+
 fn ratio(a: f64, b: f64) -> String {
     if a > 0.0 && b > 0.0 {
         format!("{:.2}×", a / b)
@@ -932,23 +952,19 @@ pub fn render(report: &Report) -> String {
         } else {
             ("≥ 3× Node, ≥ 1.2× socketioxide", "< 5 ms")
         };
-        let _ = writeln!(
-            out,
-            "| deliveries/s, threads of {members} | {} | {} | {} | {} | {} | {rate_target} |",
-            with_commas(d(ECB_SIO)),
-            with_commas(d(NODE)),
-            with_commas(d(SIOXIDE)),
-            ratio(d(ECB_SIO), d(NODE)),
-            ratio(d(ECB_SIO), d(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!("deliveries/s, threads of {members}"),
+            [d(ECB_SIO), d(NODE), d(SIOXIDE)],
+            with_commas,
+            rate_target,
         );
-        let _ = writeln!(
-            out,
-            "| p99 ms at half load, threads of {members} | {} | {} | {} | {} | {} | {p99_target} |",
-            ms(p(ECB_SIO) as u32),
-            ms(p(NODE) as u32),
-            ms(p(SIOXIDE) as u32),
-            ratio(p(ECB_SIO), p(NODE)),
-            ratio(p(ECB_SIO), p(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!("p99 ms at half load, threads of {members}"),
+            [p(ECB_SIO), p(NODE), p(SIOXIDE)],
+            |v| ms(v as u32),
+            p99_target,
         );
     }
     if let (Some(e), Some(n), Some(s)) = (
@@ -956,29 +972,21 @@ pub fn render(report: &Report) -> String {
         report.idle_of(NODE),
         report.idle_of(SIOXIDE),
     ) {
-        let _ = writeln!(
-            out,
-            "| KiB RSS per idle Socket.IO connection | {} | {} | {} | {} | {} | ≤ 8 KB |",
-            kib(e.bytes_per_connection_after_hold),
-            kib(n.bytes_per_connection_after_hold),
-            kib(s.bytes_per_connection_after_hold),
-            ratio(
-                e.bytes_per_connection_after_hold,
-                n.bytes_per_connection_after_hold
-            ),
-            ratio(
-                e.bytes_per_connection_after_hold,
-                s.bytes_per_connection_after_hold
-            ),
+        let [e, n, s] =
+            [e, n, s].map(|r| (r.bytes_per_connection_after_hold, r.alive_after_hold as f64));
+        headline_row(
+            &mut out,
+            "KiB RSS per idle Socket.IO connection",
+            [e.0, n.0, s.0],
+            kib,
+            "≤ 8 KB",
         );
-        let _ = writeln!(
-            out,
-            "| idle connections held | {} | {} | {} | {} | {} | 100,000 |",
-            with_commas(e.alive_after_hold as f64),
-            with_commas(n.alive_after_hold as f64),
-            with_commas(s.alive_after_hold as f64),
-            ratio(e.alive_after_hold as f64, n.alive_after_hold as f64),
-            ratio(e.alive_after_hold as f64, s.alive_after_hold as f64),
+        headline_row(
+            &mut out,
+            "idle connections held",
+            [e.1, n.1, s.1],
+            with_commas,
+            "100,000",
         );
     }
     if !report.storm.is_empty() {
@@ -989,23 +997,19 @@ pub fn render(report: &Report) -> String {
             .unwrap_or_default();
         let rate = |s| report.storm_of(s).map_or(0.0, |r| r.handshakes_per_second);
         let p99 = |s| report.storm_of(s).map_or(0.0, |r| f64::from(r.p99_us));
-        let _ = writeln!(
-            out,
-            "| handshakes/s, connect storm of {target} distinct tokens | {} | {} | {} | {} | {} | round two: ≥ 2× Node |",
-            with_commas(rate(ECB_SIO)),
-            with_commas(rate(NODE)),
-            with_commas(rate(SIOXIDE)),
-            ratio(rate(ECB_SIO), rate(NODE)),
-            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!("handshakes/s, connect storm of {target} distinct tokens"),
+            [rate(ECB_SIO), rate(NODE), rate(SIOXIDE)],
+            with_commas,
+            "round two: ≥ 2× Node",
         );
-        let _ = writeln!(
-            out,
-            "| p99 ms per handshake, connect storm | {} | {} | {} | {} | {} | none set |",
-            ms(p99(ECB_SIO) as u32),
-            ms(p99(NODE) as u32),
-            ms(p99(SIOXIDE) as u32),
-            ratio(p99(ECB_SIO), p99(NODE)),
-            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        headline_row(
+            &mut out,
+            "p99 ms per handshake, connect storm",
+            [p99(ECB_SIO), p99(NODE), p99(SIOXIDE)],
+            |v| ms(v as u32),
+            "none set",
         );
     }
     if !report.mixed.is_empty() {
@@ -1022,32 +1026,28 @@ pub fn render(report: &Report) -> String {
                 .map_or(0.0, |h| f64::from(h.p99_us))
         };
         let rss = |s| mixed(s).map_or(0.0, |r| r.peak_rss_kib as f64 / 1024.0);
-        let _ = writeln!(
-            out,
-            "| deliveries/s, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set (threads of {MIXED_MEMBERS} alone above) |",
-            with_commas(rate(ECB_SIO)),
-            with_commas(rate(NODE)),
-            with_commas(rate(SIOXIDE)),
-            ratio(rate(ECB_SIO), rate(NODE)),
-            ratio(rate(ECB_SIO), rate(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!("deliveries/s, threads of {MIXED_MEMBERS} over {idle} idle connections"),
+            [rate(ECB_SIO), rate(NODE), rate(SIOXIDE)],
+            with_commas,
+            &format!("none set (threads of {MIXED_MEMBERS} alone above)"),
         );
-        let _ = writeln!(
-            out,
-            "| p99 ms at half load, threads of {MIXED_MEMBERS} over {idle} idle connections | {} | {} | {} | {} | {} | none set |",
-            ms(p99(ECB_SIO) as u32),
-            ms(p99(NODE) as u32),
-            ms(p99(SIOXIDE) as u32),
-            ratio(p99(ECB_SIO), p99(NODE)),
-            ratio(p99(ECB_SIO), p99(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!(
+                "p99 ms at half load, threads of {MIXED_MEMBERS} over {idle} idle connections"
+            ),
+            [p99(ECB_SIO), p99(NODE), p99(SIOXIDE)],
+            |v| ms(v as u32),
+            "none set",
         );
-        let _ = writeln!(
-            out,
-            "| RSS MiB, {idle} idle connections + threads of {MIXED_MEMBERS} | {:.1} | {:.1} | {:.1} | {} | {} | none set |",
-            rss(ECB_SIO),
-            rss(NODE),
-            rss(SIOXIDE),
-            ratio(rss(ECB_SIO), rss(NODE)),
-            ratio(rss(ECB_SIO), rss(SIOXIDE)),
+        headline_row(
+            &mut out,
+            &format!("RSS MiB, {idle} idle connections + threads of {MIXED_MEMBERS}"),
+            [rss(ECB_SIO), rss(NODE), rss(SIOXIDE)],
+            |v| format!("{v:.1}"),
+            "none set",
         );
     }
     if let Some(lambda) = &report.lambda {
