@@ -237,6 +237,19 @@ pub async fn join(ws: &mut Ws, proto: Proto, thread_token: &str) -> anyhow::Resu
         .context("getThread timed out")?
 }
 
+/// Holds each of `opened` in a task of `holders` (see [`hold`]).
+pub fn hold_all(
+    holders: &mut tokio::task::JoinSet<()>,
+    opened: Vec<Dialed>,
+    proto: Proto,
+    stop: &CancellationToken,
+    alive: &Arc<AtomicUsize>,
+) {
+    for dialed in opened {
+        holders.spawn(hold(dialed.ws, proto, stop.clone(), alive.clone()));
+    }
+}
+
 /// Holds an idle connection until `stop`: answers pings, nothing else.
 /// `alive` counts connections still open.
 pub async fn hold(mut ws: Ws, proto: Proto, stop: CancellationToken, alive: Arc<AtomicUsize>) {

@@ -88,14 +88,7 @@ pub async fn run(
         let opened = conn::dial_many(endpoint, range, tokens, &dialing_plan, &failures).await;
         dialing += phase.elapsed();
         alive.fetch_add(opened.len(), Ordering::Relaxed);
-        for dialed in opened {
-            holders.spawn(conn::hold(
-                dialed.ws,
-                endpoint.proto,
-                stop.clone(),
-                alive.clone(),
-            ));
-        }
+        conn::hold_all(&mut holders, opened, endpoint.proto, &stop, &alive);
         let open = alive.load(Ordering::Relaxed);
         // Let allocations settle, then read.
         tokio::time::sleep(Duration::from_millis(1500)).await;

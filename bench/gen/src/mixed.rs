@@ -70,14 +70,7 @@ pub async fn run(
     let stop = CancellationToken::new();
     let alive = Arc::new(AtomicUsize::new(opened.len()));
     let mut holders = tokio::task::JoinSet::new();
-    for dialed in opened {
-        holders.spawn(conn::hold(
-            dialed.ws,
-            endpoint.proto,
-            stop.clone(),
-            alive.clone(),
-        ));
-    }
+    conn::hold_all(&mut holders, opened, endpoint.proto, &stop, &alive);
     let idle_connected = alive.load(Ordering::Relaxed);
     // Let allocations settle, then read.
     tokio::time::sleep(Duration::from_millis(1000)).await;
