@@ -205,10 +205,14 @@ async fn write(
 ) {
     // Taken once it has answered: a finished oneshot must not be polled again.
     let mut broken = Some(broken);
+    // Made once and polled on every turn: a fresh future per turn would
+    // register and drop a waiter for every push written.
+    let mut lagging = std::pin::pin!(lagging.cancelled());
+    let mut shutdown = std::pin::pin!(shutdown.cancelled());
     loop {
         let outbound = tokio::select! {
             biased;
-            _ = lagging.cancelled() => {
+            _ = &mut lagging => {
                 // What is still queued is dropped: the client resyncs anyway.
                 let _ = sink.send(RESYNC.message("too slow: reconnect and resync")).await;
                 break;
@@ -224,7 +228,7 @@ async fn write(
                 }
             }
             outbound = receiver.recv() => outbound,
-            _ = shutdown.cancelled() => {
+            _ = &mut shutdown => {
                 let _ = sink.send(CloseCode::ServiceRestart.message("server restarting")).await;
                 break;
             }

@@ -285,6 +285,34 @@ struct Pending {
     done: Option<oneshot::Sender<()>>,
 }
 
+/// One message's timestamps (µs since [`Shared::epoch`]), kept for the
+/// open loop's window: where the time between its scheduled send and its
+/// last push went (the generator's lateness, the server's answer, the fan-out).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Trace {
+    pub scheduled: u64,
+    /// When its connection task wrote it to the socket (0: not yet).
+    pub written: u64,
+    /// When its ack arrived (0: not yet).
+    pub acked: u64,
+    pub first_push: u64,
+    pub last_push: u64,
+    pub pushes: u32,
+}
+
+/// A frame for a connection task to write; `seq` names a traced message (0: none).
+pub struct Outgoing {
+    pub seq: u64,
+    pub frame: String,
+}
+
+impl Outgoing {
+    /// A frame that is not traced.
+    pub fn untraced(frame: String) -> Self {
+        Self { seq: 0, frame }
+    }
+}
+
 /// What every connection task of a fan-out run shares.
 pub struct Shared {
     pub epoch: Instant,
@@ -299,6 +327,7 @@ pub struct Shared {
     record_from: AtomicU64,
     record_to: AtomicU64,
     latencies: Mutex<Vec<u32>>,
+    traces: Mutex<HashMap<u64, Trace>>,
     pending: Mutex<HashMap<u64, Pending>>,
     first_error: Mutex<Option<String>>,
     track: AtomicBool,
@@ -322,6 +351,7 @@ impl Shared {
             record_from: AtomicU64::new(u64::MAX),
             record_to: AtomicU64::new(0),
             latencies: Mutex::new(Vec::new()),
+            traces: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
             first_error: Mutex::new(None),
             track: AtomicBool::new(false),
@@ -342,6 +372,36 @@ impl Shared {
     /// The latencies recorded so far, taken.
     pub fn take_latencies(&self) -> Vec<u32> {
         std::mem::take(&mut *self.latencies.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Starts tracing message `seq`, scheduled at `scheduled` µs.
+    pub fn trace(&self, seq: u64, scheduled: u64) {
+        self.traces().insert(
+            seq,
+            Trace {
+                scheduled,
+                ..Trace::default()
+            },
+        );
+    }
+
+    /// The traces recorded so far, taken.
+    pub fn take_traces(&self) -> HashMap<u64, Trace> {
+        std::mem::take(&mut *self.traces())
+    }
+
+    fn traces(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Trace>> {
+        self.traces.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn traced(&self, seq: u64, mark: impl FnOnce(&mut Trace, u64)) {
+        if seq == 0 {
+            return;
+        }
+        let now = self.now_us();
+        if let Some(trace) = self.traces().get_mut(&seq) {
+            mark(trace, now);
+        }
     }
 
     /// Closed loop: from now on, acks and deliveries complete pending messages.
@@ -425,10 +485,18 @@ impl Shared {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .push(latency.min(u64::from(u32::MAX)) as u32);
+                    self.traced(seq, |trace, now| {
+                        if trace.pushes == 0 {
+                            trace.first_push = now;
+                        }
+                        trace.last_push = now;
+                        trace.pushes += 1;
+                    });
                 }
                 self.settle(seq, false);
             }
             Incoming::Ack { id, ok } => {
+                self.traced(id, |trace, now| trace.acked = now);
                 if ok {
                     self.acks.fetch_add(1, Ordering::Relaxed);
                 } else {
@@ -464,16 +532,17 @@ impl Shared {
 pub async fn drive(
     mut ws: Ws,
     proto: Proto,
-    mut outgoing: mpsc::UnboundedReceiver<String>,
+    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
     shared: Arc<Shared>,
 ) {
     loop {
         tokio::select! {
             frame = outgoing.recv() => match frame {
-                Some(frame) => {
+                Some(Outgoing { seq, frame }) => {
                     if ws.send(Message::text(frame)).await.is_err() {
                         break;
                     }
+                    shared.traced(seq, |trace, now| trace.written = now);
                 }
                 None => return,
             },

@@ -6,6 +6,7 @@
 //! half that message rate measures end-to-end latency, send timestamp (the
 //! scheduled one, so a late generator shows as latency) to push received.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -13,8 +14,9 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::conn::{self, Endpoint, Shared};
+use crate::conn::{self, Endpoint, Outgoing, Shared, Trace};
 use crate::procs::CpuMeter;
+use crate::server_view::{Scrape, ServerView};
 use crate::wire;
 
 /// What to run.
@@ -65,6 +67,81 @@ pub struct HalfLoad {
     pub lost: u64,
     pub errors: u64,
     pub cpu: Cpu,
+    /// Where the messages' time went, p99 of each leg.
+    pub legs: Legs,
+    /// The server's own measure of sendMessage over the window (ECB only).
+    pub server: Option<ServerView>,
+}
+
+/// The legs of a message's way at half load, each the p99 over the window's
+/// messages (µs): how late the generator wrote it, how long the server took
+/// to ack it (its own work, the backend call, loopback both ways), and how
+/// long its fan-out ran after the ack (ack to last push read).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Legs {
+    pub write_late_p99_us: u32,
+    pub ack_p99_us: u32,
+    pub fan_out_p99_us: u32,
+    /// Messages in the window whose send was more than 5 ms late, acked
+    /// more than 5 ms after it, or fanned out over more than 5 ms.
+    pub late_writes: usize,
+    pub slow_acks: usize,
+    pub slow_fan_outs: usize,
+}
+
+impl Legs {
+    const SLOW_US: u64 = 5_000;
+
+    fn of(traces: &HashMap<u64, Trace>) -> Self {
+        let complete: Vec<&Trace> = traces
+            .values()
+            .filter(|t| t.written > 0 && t.acked > 0 && t.pushes > 0)
+            .collect();
+        let leg = |f: &dyn Fn(&Trace) -> u64| -> (u32, usize) {
+            let mut values: Vec<u32> = complete
+                .iter()
+                .map(|t| f(t).min(u64::from(u32::MAX)) as u32)
+                .collect();
+            values.sort_unstable();
+            let slow = values
+                .iter()
+                .filter(|&&v| u64::from(v) > Self::SLOW_US)
+                .count();
+            (percentile(&values, 99.0), slow)
+        };
+        let (write_late_p99_us, late_writes) = leg(&|t| t.written.saturating_sub(t.scheduled));
+        let (ack_p99_us, slow_acks) = leg(&|t| t.acked.saturating_sub(t.written));
+        let (fan_out_p99_us, slow_fan_outs) = leg(&|t| t.last_push.saturating_sub(t.acked));
+        Self {
+            write_late_p99_us,
+            ack_p99_us,
+            fan_out_p99_us,
+            late_writes,
+            slow_acks,
+            slow_fan_outs,
+        }
+    }
+}
+
+/// Writes the traces as CSV (µs: scheduled, written, acked, first and last
+/// push, pushes), ordered by schedule, for a look at a stall.
+fn dump_traces(path: &std::path::Path, traces: &HashMap<u64, Trace>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut ordered: Vec<(&u64, &Trace)> = traces.iter().collect();
+    ordered.sort_by_key(|(_, t)| t.scheduled);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "seq,scheduled,written,acked,first_push,last_push,pushes"
+    )?;
+    for (seq, t) in ordered {
+        writeln!(
+            out,
+            "{seq},{},{},{},{},{},{}",
+            t.scheduled, t.written, t.acked, t.first_push, t.last_push, t.pushes
+        )?;
+    }
+    out.flush()
 }
 
 /// The outcome for one server, one thread size.
@@ -153,7 +230,7 @@ pub async fn run(
     type Joined = (
         usize,
         usize,
-        mpsc::UnboundedSender<String>,
+        mpsc::UnboundedSender<Outgoing>,
         tokio::task::JoinHandle<()>,
     );
     let joined: Vec<anyhow::Result<Joined>> = futures_util::stream::iter(0..threads * members)
@@ -174,7 +251,7 @@ pub async fn run(
         .buffer_unordered(64)
         .collect()
         .await;
-    let mut senders: Vec<Vec<Option<mpsc::UnboundedSender<String>>>> =
+    let mut senders: Vec<Vec<Option<mpsc::UnboundedSender<Outgoing>>>> =
         vec![vec![None; members]; threads];
     let mut tasks = Vec::new();
     for outcome in joined {
@@ -199,7 +276,7 @@ pub async fn run(
         }
         return result;
     }
-    let senders: Arc<Vec<Vec<mpsc::UnboundedSender<String>>>> = Arc::new(
+    let senders: Arc<Vec<Vec<mpsc::UnboundedSender<Outgoing>>>> = Arc::new(
         senders
             .into_iter()
             .map(|row| row.into_iter().flatten().collect())
@@ -233,7 +310,10 @@ pub async fn run(
                 let s = seq.fetch_add(1, Ordering::Relaxed);
                 let done = shared.expect(s, (members - 1) as u32);
                 let frame = wire::send_message(endpoint.proto, s, shared.now_us(), &tokens[thread]);
-                if senders[thread][member].send(frame).is_err() {
+                if senders[thread][member]
+                    .send(Outgoing::untraced(frame))
+                    .is_err()
+                {
                     break;
                 }
                 if tokio::time::timeout(timeout, done).await.is_err() {
@@ -328,68 +408,130 @@ async fn settle(shared: &Shared) {
     }
 }
 
+/// When the open loop sends what: message `k` at `start_us + k / rate`,
+/// round robin over the threads, and over each thread's members in turn.
+struct Schedule {
+    start_us: u64,
+    rate: f64,
+    total: Duration,
+    threads: usize,
+    members: usize,
+}
+
+impl Schedule {
+    /// Calls `send(scheduled_us, thread, member)` for each message at its
+    /// instant (sleeping in between, on this thread), for `total`; returns
+    /// how many were sent. A send that falls behind is made at once and
+    /// keeps its scheduled time, so lateness shows as latency.
+    fn pace(&self, mut send: impl FnMut(u64, usize, usize)) -> u64 {
+        let started = Instant::now();
+        let interval = Duration::from_secs_f64(1.0 / self.rate);
+        let mut k: u64 = 0;
+        loop {
+            let due = interval.mul_f64(k as f64);
+            if due >= self.total {
+                return k;
+            }
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+            let thread = (k as usize) % self.threads;
+            let member = (k as usize / self.threads) % self.members;
+            let scheduled = self.start_us + due.as_micros() as u64;
+            send(scheduled, thread, member);
+            k += 1;
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn open_loop(
     endpoint: Endpoint,
     watched: Watched,
     shared: &Arc<Shared>,
-    senders: &[Vec<mpsc::UnboundedSender<String>>],
-    thread_tokens: &[String],
-    seq: &AtomicU64,
+    senders: &Arc<Vec<Vec<mpsc::UnboundedSender<Outgoing>>>>,
+    thread_tokens: &Arc<Vec<String>>,
+    seq: &Arc<AtomicU64>,
     rate: f64,
     plan: &FanoutPlan,
 ) -> HalfLoad {
     let (members, threads) = (plan.members, plan.threads);
     let total = plan.warmup + plan.measure;
     let start_us = shared.now_us();
-    shared.record_between(
+    let window = (
         start_us + plan.warmup.as_micros() as u64,
         start_us + total.as_micros() as u64,
     );
+    shared.record_between(window.0, window.1);
     let d0 = shared.deliveries.load(Ordering::Relaxed);
     let e0 = shared.errors.load(Ordering::Relaxed);
-    let interval_us = 1e6 / rate;
-    let started = Instant::now();
-    let mut meters = None;
-    let mut d_window = 0;
-    let mut k: u64 = 0;
-    loop {
-        let elapsed = started.elapsed();
-        if elapsed >= total {
-            break;
-        }
-        if meters.is_none() && elapsed >= plan.warmup {
-            meters = Some((Meters::start(watched), Instant::now()));
-            d_window = shared.deliveries.load(Ordering::Relaxed);
-        }
-        let due = (elapsed.as_secs_f64() * rate) as u64;
-        while k < due {
-            let thread = (k as usize) % threads;
-            let member = (k as usize / threads) % members;
-            let scheduled = start_us + (k as f64 * interval_us) as u64;
-            let s = seq.fetch_add(1, Ordering::Relaxed);
-            let frame = wire::send_message(endpoint.proto, s, scheduled, &thread_tokens[thread]);
-            let _ = senders[thread][member].send(frame);
-            k += 1;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let (cpu, window_deliveries_per_second) = match &meters {
-        Some((meters, since)) => {
-            let delivered = shared.deliveries.load(Ordering::Relaxed) - d_window;
-            (
-                meters.read().1,
-                delivered as f64 / since.elapsed().as_secs_f64(),
-            )
-        }
-        None => (Cpu::default(), 0.0),
+    // The sends are paced by a thread of their own, each at its scheduled
+    // instant: the runtime's timer ticks in whole milliseconds, and sends
+    // released in bursts at each tick queued up in front of the server (a
+    // burst of a dozen messages is a millisecond of its work), which showed
+    // as latency the servers did not cause.
+    let pacer = {
+        let (shared, senders, thread_tokens, seq) = (
+            shared.clone(),
+            senders.clone(),
+            thread_tokens.clone(),
+            seq.clone(),
+        );
+        let schedule = Schedule {
+            start_us,
+            rate,
+            total,
+            threads,
+            members,
+        };
+        std::thread::spawn(move || {
+            schedule.pace(|scheduled, thread, member| {
+                let s = seq.fetch_add(1, Ordering::Relaxed);
+                let frame =
+                    wire::send_message(endpoint.proto, s, scheduled, &thread_tokens[thread]);
+                let traced = scheduled >= window.0 && scheduled < window.1;
+                if traced {
+                    shared.trace(s, scheduled);
+                }
+                let seq = if traced { s } else { 0 };
+                let _ = senders[thread][member].send(Outgoing { seq, frame });
+            })
+        })
     };
+    tokio::time::sleep(plan.warmup).await;
+    let meters = Meters::start(watched);
+    let scrape_before = Scrape::take(endpoint.addr).await;
+    let d_window = shared.deliveries.load(Ordering::Relaxed);
+    let since = Instant::now();
+    tokio::time::sleep(plan.measure).await;
+    let cpu = meters.read().1;
+    let server = match (scrape_before, Scrape::take(endpoint.addr).await) {
+        (Some(before), Some(after)) => Some(after.since(&before)),
+        _ => None,
+    };
+    let window_deliveries_per_second = (shared.deliveries.load(Ordering::Relaxed) - d_window)
+        as f64
+        / since.elapsed().as_secs_f64();
+    let k = tokio::task::spawn_blocking(move || pacer.join().unwrap_or(0))
+        .await
+        .unwrap_or(0);
     tokio::time::sleep(plan.drain).await;
     shared.record_between(u64::MAX, 0);
     let delivered = shared.deliveries.load(Ordering::Relaxed) - d0;
     let expected = k * (members as u64 - 1);
     let mut latencies = shared.take_latencies();
     latencies.sort_unstable();
+    let traces = shared.take_traces();
+    if let Some(dir) = std::env::var_os("ECB_BENCH_TRACES") {
+        let path = std::path::Path::new(&dir).join(format!(
+            "{}-{members}x{threads}-{}.csv",
+            endpoint.addr.port(),
+            start_us
+        ));
+        if let Err(error) = dump_traces(&path, &traces) {
+            println!("    traces not written to {}: {error}", path.display());
+        }
+    }
     let half = HalfLoad {
         messages_per_second: rate,
         deliveries_per_second: window_deliveries_per_second,
@@ -401,9 +543,11 @@ async fn open_loop(
         lost: expected.saturating_sub(delivered),
         errors: shared.errors.load(Ordering::Relaxed) - e0,
         cpu,
+        legs: Legs::of(&traces),
+        server,
     };
     println!(
-        "    half load: {:.0} messages/s, {:.0} deliveries/s, latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples), {} lost, {} errors, server CPU {:.0}%",
+        "    half load: {:.0} messages/s, {:.0} deliveries/s, latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples), {} lost, {} errors, server CPU {:.0}%; p99 legs: write late {:.2} ms, ack {:.2} ms, fan-out {:.2} ms; over 5 ms: {} writes, {} acks, {} fan-outs",
         half.messages_per_second,
         half.deliveries_per_second,
         f64::from(half.p50_us) / 1000.0,
@@ -413,6 +557,23 @@ async fn open_loop(
         half.lost,
         half.errors,
         half.cpu.server * 100.0,
+        f64::from(half.legs.write_late_p99_us) / 1000.0,
+        f64::from(half.legs.ack_p99_us) / 1000.0,
+        f64::from(half.legs.fan_out_p99_us) / 1000.0,
+        half.legs.late_writes,
+        half.legs.slow_acks,
+        half.legs.slow_fan_outs,
     );
+    if let Some(view) = &half.server {
+        println!(
+            "    the server's own measure: {} sendMessages, p99 ≤ {} ms from frame to reply ({:.2}% over 5 ms), of which the backend call p99 ≤ {} ms ({:.2}% over 5 ms)",
+            view.send_messages,
+            view.send_message_p99_ms
+                .map_or("?".into(), |v| format!("{v}")),
+            view.send_message_over_5ms * 100.0,
+            view.backend_p99_ms.map_or("?".into(), |v| format!("{v}")),
+            view.backend_over_5ms * 100.0,
+        );
+    }
     half
 }

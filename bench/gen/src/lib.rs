@@ -14,6 +14,7 @@ pub mod mixed;
 pub mod polling;
 pub mod procs;
 pub mod report;
+pub mod server_view;
 pub mod soak;
 pub mod storm;
 pub mod suite;

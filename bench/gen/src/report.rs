@@ -435,6 +435,53 @@ fn fanout_table(report: &Report, sizes: &[usize], subjects: &[Subject], out: &mu
     }
 }
 
+/// Where each server's half-load latency went: the generator's legs of a
+/// message (p99 each), and, for ECB, its own measure of sendMessage.
+fn legs_table(report: &Report, sizes: &[usize], subjects: &[Subject], out: &mut String) {
+    let _ = writeln!(
+        out,
+        "| server | threads of | p99 ms | write late p99 ms | ack p99 ms | fan-out p99 ms | messages over 5 ms: write late / ack / fan-out | server's own sendMessage p99 (bucket) | of which the backend call p99 (bucket) | sendMessages over 5 ms, server / backend call |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|---:|---:|---|");
+    for &members in sizes {
+        for &subject in subjects {
+            let Some(h) = report
+                .fanout_of(subject, members)
+                .and_then(|r| r.half.as_ref())
+            else {
+                continue;
+            };
+            let legs = &h.legs;
+            let bucket = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("≤ {v}"));
+            let (own, backend, over) = match &h.server {
+                Some(v) => (
+                    bucket(v.send_message_p99_ms),
+                    bucket(v.backend_p99_ms),
+                    format!(
+                        "{:.2}% / {:.2}%",
+                        v.send_message_over_5ms * 100.0,
+                        v.backend_over_5ms * 100.0
+                    ),
+                ),
+                None => ("—".into(), "—".into(), "—".into()),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {members} | {} | {} | {} | {} | {} / {} / {} | {own} | {backend} | {over} |",
+                subject.label(),
+                ms(h.p99_us),
+                ms(legs.write_late_p99_us),
+                ms(legs.ack_p99_us),
+                ms(legs.fan_out_p99_us),
+                legs.late_writes,
+                legs.slow_acks,
+                legs.slow_fan_outs,
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn ratios_table(
     report: &Report,
     sizes: &[usize],
@@ -1079,7 +1126,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "## 2. Fan-out over Socket.IO\n");
         let _ = writeln!(
             out,
-            "Threads of N members, each member its own connection and user, all joined with getThread. *Saturation*: a closed loop, each thread keeping one message in flight until it is acked and pushed to all N−1 others (senders rotate among the members); deliveries per second over {} s after a {} s warm-up. *Half load*: an open loop at half the saturation message rate, round robin over threads and senders; latency = push received − the message's scheduled send time (so a late generator shows as latency, not as a lower rate), for messages scheduled in the {} s after a {} s warm-up; `lost` = pushes still missing 1.5 s after the last send. CPU figures are shares of one core over the window (from /proc).\n",
+            "Threads of N members, each member its own connection and user, all joined with getThread. *Saturation*: a closed loop, each thread keeping one message in flight until it is acked and pushed to all N−1 others (senders rotate among the members); deliveries per second over {} s after a {} s warm-up. *Half load*: an open loop at half the saturation message rate, round robin over threads and senders, each message sent at its own instant by a pacing thread; latency = push received − the message's scheduled send time (so a late generator shows as latency, not as a lower rate), for messages scheduled in the {} s after a {} s warm-up; `lost` = pushes still missing 1.5 s after the last send. CPU figures are shares of one core over the window (from /proc).\n",
             meta.measure_secs, meta.warmup_secs, meta.measure_secs, meta.warmup_secs
         );
         // Threads of 1,000 have section 6 (this method, their own target).
@@ -1097,6 +1144,16 @@ pub fn render(report: &Report) -> String {
         let sizes = report.sizes();
         fanout_table(report, &sizes, &[ECB_RAW, ECB_SIO], &mut out);
         ratios_table(report, &sizes, ECB_RAW, &[ECB_SIO], &mut out);
+        let _ = writeln!(
+            out,
+            "### Where the time went at half load
+"
+        );
+        let _ = writeln!(
+            out,
+            "Each message of the window is traced by the generator: *write late* = when its connection task wrote it − its scheduled time (the load side's own delay), *ack* = ack received − written (the server's work, the backend call and loopback both ways), *fan-out* = last push read − ack (its other members' pushes after the author's ack). ECB also measures itself: the `/metrics` histograms `ecb_operation_duration_seconds{{action=\"sendMessage\"}}` (frame in to reply out) and `ecb_backend_call_duration_seconds{{operation=\"addThreadMessage\"}}`, read before and after the window, as bucket bounds (1, 2.5, 5, 10, 25 ms …); the peers have no such measure.\n"
+        );
+        legs_table(report, &sizes, &[ECB_SIO, ECB_RAW, NODE, SIOXIDE], &mut out);
     }
     if let Some(lambda) = &report.lambda {
         lambda_section(lambda, &mut out);

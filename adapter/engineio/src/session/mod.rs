@@ -170,6 +170,12 @@ async fn next_probe_message(upgrade: &mut Upgrade<Socket>) -> Option<Result<Mess
 impl Actor {
     async fn run(mut self, mut commands: mpsc::Receiver<Command>, greeting: Option<Packet>) {
         let shutdown = self.eio.shutdown.clone();
+        let abort = self.abort.clone();
+        // Made once and polled on every turn: a fresh future per turn would
+        // register and drop a waiter, and a timer, for every push sent.
+        let mut closing = std::pin::pin!(shutdown.cancelled());
+        let mut aborted = std::pin::pin!(abort.aborted());
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(self.next_timer().0));
         if let Some(greeting) = greeting
             && self.send(greeting).await.is_err()
         {
@@ -180,16 +186,19 @@ impl Actor {
             // One timer for the session, at its earliest deadline (each
             // timer is a hundred bytes of every idle session's memory).
             let (at, due) = self.next_timer();
+            if timer.deadline() != at {
+                timer.as_mut().reset(at);
+            }
             // One bound on what a client may have waiting for the layer
             // above, whether it arrives as WebSocket frames or POST bodies.
             let reading = self.layer.wants_more();
             let event = tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => Event::Shutdown,
-                why = self.abort.aborted() => Event::Aborted(why),
+                _ = &mut closing => Event::Shutdown,
+                why = &mut aborted => Event::Aborted(why),
                 // Timers first: a request arriving after the pong deadline
                 // must find the session already closed.
-                _ = tokio::time::sleep_until(at) => Event::Timer(due),
+                _ = &mut timer => Event::Timer(due),
                 message = next_probe_message(&mut self.upgrade) => Event::Probe(message),
                 message = self.transport.next(), if reading => Event::Frame(message),
                 packet = self.inbound_post.next(), if reading => Event::Posted(packet),
