@@ -36,13 +36,12 @@ need strip || apt_install binutils
 if [ -n "$smoke" ]; then
     cargo build --release --locked -q -p ecb-server -p ecb-bench --bins
 else
-    # ECB, the generator and the Lambda functions in one invocation: one
-    # feature resolution, every dependency built once (about 24 min from
-    # cold on 2 cores with the release profile's fat LTO).
-    cargo build --release --locked -q -p ecb-server -p ecb-bench -p ecb-functions --bins
-    # What `cargo lambda watch --release` runs: the functions alone, with a
-    # feature set of their own (as test.sh builds them in debug), so that
-    # the Lambda scenario's first invocation finds them built.
+    # ECB and the generator; then the Lambda functions alone, with the
+    # feature set of their own that `cargo lambda watch --release` builds
+    # (as test.sh builds them in debug), so that the Lambda scenario's first
+    # invocation finds them built. Building them within the workspace too
+    # would link each twice with another feature set (fat LTO: minutes).
+    cargo build --release --locked -q -p ecb-server -p ecb-bench --bins
     (cd functions && cargo build --release --locked -q --bins)
     # The socketioxide peer: its own crate and lock file, outside the
     # workspace, but in the same target directory, where it reuses what it
