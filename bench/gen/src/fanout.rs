@@ -457,6 +457,9 @@ async fn open_loop(
 ) -> HalfLoad {
     let (members, threads) = (plan.members, plan.threads);
     let total = plan.warmup + plan.measure;
+    // Whether the server measures itself (ECB does; a peer may take the
+    // scrape's whole timeout to say no, which must not fall in the window).
+    let measures_itself = Scrape::take(endpoint.addr).await.is_some();
     let start_us = shared.now_us();
     let window = (
         start_us + plan.warmup.as_micros() as u64,
@@ -499,19 +502,25 @@ async fn open_loop(
         })
     };
     tokio::time::sleep(plan.warmup).await;
+    let scrape = || async {
+        match measures_itself {
+            true => Scrape::take(endpoint.addr).await,
+            false => None,
+        }
+    };
+    let scrape_before = scrape().await;
     let meters = Meters::start(watched);
-    let scrape_before = Scrape::take(endpoint.addr).await;
     let d_window = shared.deliveries.load(Ordering::Relaxed);
     let since = Instant::now();
     tokio::time::sleep(plan.measure).await;
     let cpu = meters.read().1;
-    let server = match (scrape_before, Scrape::take(endpoint.addr).await) {
-        (Some(before), Some(after)) => Some(after.since(&before)),
-        _ => None,
-    };
     let window_deliveries_per_second = (shared.deliveries.load(Ordering::Relaxed) - d_window)
         as f64
         / since.elapsed().as_secs_f64();
+    let server = match (scrape_before, scrape().await) {
+        (Some(before), Some(after)) => Some(after.since(&before)),
+        _ => None,
+    };
     let k = tokio::task::spawn_blocking(move || pacer.join().unwrap_or(0))
         .await
         .unwrap_or(0);

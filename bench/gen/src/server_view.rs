@@ -6,7 +6,12 @@
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use ecb_engine::instruments;
+
+/// How long a server may take to answer `/metrics` before it counts as having none.
+const SCRAPE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A Prometheus histogram's cumulative buckets: (upper bound in seconds, count).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -118,14 +123,19 @@ impl Scrape {
     /// Reads the server's `/metrics`; `None` when it has none (the peers)
     /// or they lack ECB's histograms.
     pub async fn take(addr: SocketAddr) -> Option<Self> {
-        let text = reqwest::get(format!("http://{addr}/metrics"))
-            .await
-            .ok()?
-            .error_for_status()
-            .ok()?
-            .text()
-            .await
-            .ok()?;
+        let read = async {
+            reqwest::get(format!("http://{addr}/metrics"))
+                .await
+                .ok()?
+                .error_for_status()
+                .ok()?
+                .text()
+                .await
+                .ok()
+        };
+        // A peer may hold a request for a path it does not serve (Node's
+        // Socket.IO server does) rather than refuse it.
+        let text = tokio::time::timeout(SCRAPE_TIMEOUT, read).await.ok()??;
         Some(Self {
             send_message: Histogram::parse(
                 &text,
