@@ -5,12 +5,6 @@ use ecb_engine::Settings;
 use ecb_server::logging::{self, LogFormat};
 use ecb_server::{OperatorSettings, RunningServer};
 
-/// mimalloc rather than glibc's malloc: every frame read, parsed, answered
-/// and pushed is a handful of small allocations, freed on another turn of
-/// the runtime; see bench/ANALYSIS.md for what it saved.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The exit status of a second signal cutting a drain short (128 + SIGINT,
 /// as shells report an interrupted program).
 const EXIT_INTERRUPTED: i32 = 130;
