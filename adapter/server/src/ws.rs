@@ -207,12 +207,12 @@ async fn write(
     let mut broken = Some(broken);
     // Made once and polled on every turn: a fresh future per turn would
     // register and drop a waiter for every push written.
-    let mut lagging = std::pin::pin!(lagging.cancelled());
-    let mut shutdown = std::pin::pin!(shutdown.cancelled());
+    let mut lagged = std::pin::pin!(lagging.cancelled());
+    let mut shutting_down = std::pin::pin!(shutdown.cancelled());
     loop {
         let outbound = tokio::select! {
             biased;
-            _ = &mut lagging => {
+            _ = &mut lagged => {
                 // What is still queued is dropped: the client resyncs anyway.
                 let _ = sink.send(RESYNC.message("too slow: reconnect and resync")).await;
                 break;
@@ -228,7 +228,7 @@ async fn write(
                 }
             }
             outbound = receiver.recv() => outbound,
-            _ = &mut shutdown => {
+            _ = &mut shutting_down => {
                 let _ = sink.send(CloseCode::ServiceRestart.message("server restarting")).await;
                 break;
             }

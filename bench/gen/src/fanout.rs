@@ -586,3 +586,74 @@ async fn open_loop(
     }
     half
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_sends_each_message_at_its_instant_round_robin() {
+        let schedule = Schedule {
+            start_us: 1_000,
+            rate: 1_000.0,
+            total: Duration::from_millis(30),
+            threads: 3,
+            members: 2,
+        };
+        let started = Instant::now();
+        let mut sent = Vec::new();
+        let count = schedule.pace(|scheduled, thread, member| {
+            sent.push((scheduled, thread, member, started.elapsed()));
+        });
+        assert_eq!(count, 30);
+        assert_eq!(sent.len(), 30);
+        for (k, &(scheduled, thread, member, at)) in sent.iter().enumerate() {
+            assert_eq!(
+                scheduled,
+                1_000 + k as u64 * 1_000,
+                "message {k}'s scheduled time"
+            );
+            assert_eq!(
+                (thread, member),
+                (k % 3, (k / 3) % 2),
+                "message {k}'s sender"
+            );
+            // Never early: each send waits for its instant.
+            assert!(
+                at >= Duration::from_millis(k as u64),
+                "message {k} sent at {at:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_legs_are_each_messages_waits_and_count_the_slow_ones() {
+        let trace = |late: u64, ack: u64, fan_out: u64| Trace {
+            scheduled: 10_000,
+            written: 10_000 + late,
+            acked: 10_000 + late + ack,
+            first_push: 10_000 + late + ack,
+            last_push: 10_000 + late + ack + fan_out,
+            pushes: 1,
+        };
+        let mut traces: HashMap<u64, Trace> = (1..=99).map(|k| (k, trace(100, 200, 300))).collect();
+        traces.insert(100, trace(6_000, 7_000, 8_000));
+        // Not acked: left out.
+        traces.insert(
+            101,
+            Trace {
+                acked: 0,
+                ..trace(9_000, 9_000, 9_000)
+            },
+        );
+        let legs = Legs::of(&traces);
+        assert_eq!(
+            (legs.write_late_p99_us, legs.ack_p99_us, legs.fan_out_p99_us),
+            (100, 200, 300)
+        );
+        assert_eq!(
+            (legs.late_writes, legs.slow_acks, legs.slow_fan_outs),
+            (1, 1, 1)
+        );
+    }
+}

@@ -120,6 +120,16 @@ async fn generator_drives_ecb_over_socket_io_and_raw_websocket() {
         assert!(half.p50_us <= half.p99_us && half.p99_us <= half.max_us);
         assert_eq!(half.lost, 0, "{proto:?}: every push arrived");
         assert_eq!(half.errors, 0, "{proto:?}: {:?}", result.first_error);
+        assert!(
+            half.legs.ack_p99_us > 0 && half.legs.ack_p99_us <= half.max_us,
+            "{proto:?}: every traced message written, acked and pushed: {:?}",
+            half.legs
+        );
+        let view = half.server.expect("ECB measures itself on /metrics");
+        assert!(
+            view.send_messages > 0 && view.send_message_p99_ms.is_some(),
+            "{proto:?}: ECB's own sendMessage histogram over the window: {view:?}"
+        );
 
         // A connect storm of distinct tokens.
         let storm_plan = StormPlan {
