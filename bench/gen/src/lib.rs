@@ -16,6 +16,7 @@ pub mod procs;
 pub mod report;
 pub mod server_view;
 pub mod soak;
+pub mod steadiness;
 pub mod storm;
 pub mod suite;
 pub mod token_cost;

@@ -8,6 +8,7 @@ use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
 use crate::mixed::MixedResult;
 use crate::procs::{self, Machine};
+use crate::steadiness::Steadiness;
 use crate::storm::StormResult;
 use crate::suite::{LARGE_THREAD, MIXED_MEMBERS, Server, Subject, SuiteConfig};
 use crate::token_cost::TokenCosts;
@@ -21,6 +22,9 @@ pub struct Meta {
     pub machine: Machine,
     pub load_start: String,
     pub load_end: String,
+    /// The CPU's steadiness at the start and at the end of the run.
+    pub steadiness_start: Steadiness,
+    pub steadiness_end: Steadiness,
     pub versions: Vec<(String, String)>,
     pub server_cpus: String,
     pub load_cpus: String,
@@ -134,6 +138,8 @@ impl Meta {
             machine: Machine::read(),
             load_start: procs::load_snapshot(),
             load_end: String::new(),
+            steadiness_start: Steadiness::default(),
+            steadiness_end: Steadiness::default(),
             versions,
             server_cpus: config.server_cpus.clone(),
             load_cpus: config.load_cpus.clone(),
@@ -943,6 +949,13 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "- Load at the end: {}", meta.load_end);
     let _ = writeln!(
         out,
+        "- CPU steadiness (the same fixed piece of arithmetic timed over and over on CPU {} at each end of the run; p90 / p10 is how much slower the slowest tenth of the pieces ran than the fastest tenth, 1× on a steady CPU): at the start {}; at the end {}.",
+        meta.load_cpus,
+        meta.steadiness_start.summary(),
+        meta.steadiness_end.summary()
+    );
+    let _ = writeln!(
+        out,
         "- Durations: builds and installs {}, the measurements {:.0} s.",
         meta.build_seconds
             .map(|s| format!("{s:.0} s"))
@@ -951,7 +964,7 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "- Pinning: each server under test runs alone on CPU {} (`taskset`), so Node's one thread and the Rust servers' tokio runtimes (one worker each, as tokio sizes itself to the CPUs it may use) get the same single core; the load generator and the bench backend share CPU {}. The Lambda stack is not pinned.",
+        "- Pinning: each server under test runs alone on CPU {} (`taskset`), so Node's one thread and the Rust servers' tokio runtimes get the same single core (ECB, seeing one CPU, runs tokio's current-thread scheduler; the socketioxide peer runs `#[tokio::main]`'s multi-thread scheduler, which sizes itself to one worker); the load generator and the bench backend share CPU {}. The Lambda stack is not pinned.",
         meta.server_cpus, meta.load_cpus
     );
     let _ = writeln!(

@@ -15,6 +15,7 @@ use crate::lambda::{self, LambdaPlan, LambdaResult};
 use crate::mixed::{self, MixedPlan, MixedResult};
 use crate::procs::{self, Proc, Spawn};
 use crate::report::{self, Meta, Report};
+use crate::steadiness::Steadiness;
 use crate::storm::{self, StormPlan, StormResult};
 use crate::tokens::Signer;
 use crate::wire::Proto;
@@ -153,6 +154,12 @@ pub(crate) struct Paths {
     pub(crate) logs: PathBuf,
 }
 
+/// How long the CPU's steadiness is measured at each end of a run: long
+/// enough to catch a slow second on a shared host, a blink in a smoke.
+fn steadiness_window(smoke: bool) -> Duration {
+    Duration::from_secs(if smoke { 0 } else { 5 })
+}
+
 /// The fan-out size from which threads are scenario 6's (threads of 1,000).
 pub const LARGE_THREAD: usize = 1000;
 
@@ -273,6 +280,11 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         meta.machine.nproc, meta.machine.cpu_model, meta.machine.memory
     );
     println!("load at start: {}", meta.load_start);
+    meta.steadiness_start = Steadiness::measure(steadiness_window(config.smoke));
+    println!(
+        "CPU steadiness at start: {}",
+        meta.steadiness_start.summary()
+    );
 
     let signer = Signer::from_file(&paths.private_key, "demo")?;
     let mut sizes: Vec<usize> = if !config.sizes.is_empty() {
@@ -644,6 +656,8 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     backend.stop().await;
 
     meta.load_end = procs::load_snapshot();
+    meta.steadiness_end = Steadiness::measure(steadiness_window(config.smoke));
+    println!("CPU steadiness at end: {}", meta.steadiness_end.summary());
     meta.suite_seconds = started.elapsed().as_secs_f64();
     let report = Report {
         meta,
