@@ -55,7 +55,8 @@ pub fn source_address(connection: usize, count: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + n))
 }
 
-async fn next_text(ws: &mut Ws) -> anyhow::Result<String> {
+/// The next text frame (pings and binary frames skipped); a close is an error.
+pub(crate) async fn next_text(ws: &mut Ws) -> anyhow::Result<String> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(text))) => return Ok(text.as_str().to_owned()),

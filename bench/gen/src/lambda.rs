@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::conn::{self, Endpoint, Ws};
+use crate::lambda_socketio;
 use crate::procs::Spawn;
 use crate::tokens::Signer;
 use crate::wire::{self, Incoming, Proto};
@@ -38,6 +39,9 @@ pub struct OpCount {
     /// Request units DynamoDB reported (ReturnConsumedCapacity), reads and writes.
     pub read_units: f64,
     pub write_units: f64,
+    /// How long the calls took, summed, as the proxy saw them (request in →
+    /// answer out): for Lambda invocations, the billed duration's stand-in.
+    pub millis: f64,
 }
 
 /// Counts by operation.
@@ -49,16 +53,18 @@ impl Counts {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn add(&self, op: &str, read: f64, write: f64) {
+    fn add(&self, op: &str, read: f64, write: f64, millis: f64) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(op.to_owned()).or_default();
         entry.calls += 1;
         entry.read_units += read;
         entry.write_units += write;
+        entry.millis += millis;
     }
 }
 
-/// What happened between two snapshots.
+/// What happened between two snapshots (or what one count has beyond
+/// another: none below zero).
 pub fn delta(
     before: &BTreeMap<String, OpCount>,
     after: &BTreeMap<String, OpCount>,
@@ -68,11 +74,15 @@ pub fn delta(
         .filter_map(|(op, a)| {
             let b = before.get(op).cloned().unwrap_or_default();
             let d = OpCount {
-                calls: a.calls - b.calls,
-                read_units: a.read_units - b.read_units,
-                write_units: a.write_units - b.write_units,
+                calls: a.calls.saturating_sub(b.calls),
+                read_units: (a.read_units - b.read_units).max(0.0),
+                write_units: (a.write_units - b.write_units).max(0.0),
+                millis: (a.millis - b.millis).max(0.0),
             };
-            (d.calls > 0).then(|| (op.clone(), d))
+            // A difference can keep time or units with no call of its own
+            // (a sweep that pinged a session ran longer than one that did not).
+            let any = d.calls > 0 || d.millis > 0.0 || d.read_units > 0.0 || d.write_units > 0.0;
+            any.then(|| (op.clone(), d))
         })
         .collect()
 }
@@ -81,6 +91,11 @@ pub fn delta(
 enum ProxyKind {
     DynamoDb,
     Management,
+    /// Lambda's Invoke API, between the gateway and `cargo lambda watch`:
+    /// every invocation passes here, the asynchronous ones too (the gateway
+    /// queues those and then invokes synchronously), so it counts them by
+    /// function and times each.
+    Invoke,
 }
 
 #[derive(Clone)]
@@ -120,6 +135,7 @@ fn is_read(op: &str) -> bool {
 }
 
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
     let Ok(mut body) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
         return StatusCode::BAD_REQUEST.into_response();
@@ -149,6 +165,15 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
                 (method, path) => format!("{method} {path}"),
             }
         }
+        // `/2015-03-31/functions/{name}/invocations` → the function's name.
+        ProxyKind::Invoke => parts
+            .uri
+            .path()
+            .split('/')
+            .skip_while(|segment| *segment != "functions")
+            .nth(1)
+            .unwrap_or("?")
+            .to_owned(),
     };
     // Ask DynamoDB what each call consumed (dynalite computes it as DynamoDB does).
     if proxy.kind == ProxyKind::DynamoDb
@@ -187,7 +212,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         ProxyKind::DynamoDb => serde_json::from_slice::<Value>(&bytes)
             .map(|v| capacity(&v))
             .unwrap_or_default(),
-        ProxyKind::Management => (0.0, 0.0, 0.0),
+        ProxyKind::Management | ProxyKind::Invoke => (0.0, 0.0, 0.0),
     };
     let (read, write) = if read + write > 0.0 {
         (read, write)
@@ -196,7 +221,9 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     } else {
         (0.0, units)
     };
-    proxy.counts.add(&op, read, write);
+    proxy
+        .counts
+        .add(&op, read, write, started.elapsed().as_secs_f64() * 1000.0);
     let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     *response.headers_mut() = headers;
@@ -243,6 +270,8 @@ pub struct OperationCalls {
     pub operation: String,
     pub dynamodb: BTreeMap<String, OpCount>,
     pub management: BTreeMap<String, OpCount>,
+    /// Lambda invocations by function, and how long they took.
+    pub invocations: BTreeMap<String, OpCount>,
     /// Client-observed latency through the gateway, ms (warm functions).
     pub latency_ms: Option<f64>,
     /// sendMessage: send → the last member's push, ms (about the invocation's duration).
@@ -264,6 +293,32 @@ impl OperationCalls {
 
     pub fn management_calls(&self) -> u64 {
         self.management.values().map(|c| c.calls).sum()
+    }
+
+    pub fn invocation_count(&self) -> u64 {
+        self.invocations.values().map(|c| c.calls).sum()
+    }
+
+    /// Lambda GB-s at the template's memory size, from the invocations'
+    /// measured durations.
+    pub fn gb_seconds(&self) -> f64 {
+        let millis: f64 = self.invocations.values().map(|c| c.millis).sum();
+        millis / 1000.0 * LAMBDA_MEMORY_GB
+    }
+
+    /// The invocations as `function × count (ms each)`.
+    pub fn invocations_text(&self) -> String {
+        self.invocations
+            .iter()
+            .map(|(function, c)| {
+                format!(
+                    "{function} × {} ({:.0} ms each)",
+                    c.calls,
+                    c.millis / c.calls.max(1) as f64
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -492,6 +547,19 @@ fn websocket_event(
     event
 }
 
+/// EventBridge's scheduled event, as the template's `Schedule` sends the
+/// `engineio` function every minute: one sweep of the Socket.IO sessions.
+pub(crate) fn scheduled_event() -> Value {
+    json!({
+        "version": "0",
+        "id": "bench",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": "2026-01-01T00:00:00Z",
+        "detail": {}
+    })
+}
+
 fn http_api_event(path: &str, token: &str, body: &str) -> Value {
     json!({
         "version": "2.0",
@@ -581,42 +649,63 @@ async fn pushes(ws: &mut Ws, count: usize) -> anyhow::Result<()> {
         .context("pushes did not arrive within 30 s")?
 }
 
-/// Waits until the counters stop moving (the functions run after the client's answer).
-async fn settle(dynamo: &Counts, management: &Counts) {
-    let mut last = (dynamo.snapshot(), management.snapshot());
-    loop {
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let now = (dynamo.snapshot(), management.snapshot());
-        if now == last {
-            return;
-        }
-        last = now;
-    }
+/// Every counter of the stack at one moment.
+#[derive(Clone, PartialEq)]
+pub(crate) struct Snapshot {
+    dynamo: BTreeMap<String, OpCount>,
+    management: BTreeMap<String, OpCount>,
+    invoke: BTreeMap<String, OpCount>,
 }
 
-struct Stack {
+/// The serverless stack under measurement: its counting proxies and where
+/// clients reach the gateway.
+pub(crate) struct Stack {
     dynamo: Arc<Counts>,
     management: Arc<Counts>,
-    gateway: SocketAddr,
+    invoke: Arc<Counts>,
+    pub(crate) gateway: SocketAddr,
+    /// Cargo lambda's Invoke API, behind the counting proxy (what the
+    /// gateway invokes through).
+    pub(crate) invoke_url: String,
 }
 
 impl Stack {
-    fn snapshot(&self) -> (BTreeMap<String, OpCount>, BTreeMap<String, OpCount>) {
-        (self.dynamo.snapshot(), self.management.snapshot())
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            dynamo: self.dynamo.snapshot(),
+            management: self.management.snapshot(),
+            invoke: self.invoke.snapshot(),
+        }
     }
 
-    async fn measure(
+    /// Waits until the counters stop moving (the functions run after the
+    /// client's answer).
+    pub(crate) async fn settle(&self) {
+        let mut last = self.snapshot();
+        loop {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let now = self.snapshot();
+            if now == last {
+                return;
+            }
+            last = now;
+        }
+    }
+
+    /// What `operation` cost since `before`, once the stack is quiet.
+    pub(crate) async fn measure(
         &self,
         operation: &str,
-        before: (BTreeMap<String, OpCount>, BTreeMap<String, OpCount>),
+        before: Snapshot,
         latency_ms: Option<f64>,
     ) -> OperationCalls {
-        settle(&self.dynamo, &self.management).await;
+        self.settle().await;
         let after = self.snapshot();
         OperationCalls {
             operation: operation.to_owned(),
-            dynamodb: delta(&before.0, &after.0),
-            management: delta(&before.1, &after.1),
+            dynamodb: delta(&before.dynamo, &after.dynamo),
+            management: delta(&before.management, &after.management),
+            invocations: delta(&before.invoke, &after.invoke),
             latency_ms,
             fanout_ms: None,
         }
@@ -713,9 +802,15 @@ async fn with_dynalite(
         ProxyKind::DynamoDb,
     )
     .await?;
-    // The gateway (API Gateway emulator) and the Management API proxy in front of it.
+    // The gateway (API Gateway emulator), the Management API proxy in front
+    // of it, and the Invoke API proxy between it and `cargo lambda watch`.
     let gateway_port = crate::free_port();
     let invoke_port = crate::free_port();
+    let (invoke_url, invoke) = spawn_proxy(
+        &format!("http://127.0.0.1:{invoke_port}"),
+        ProxyKind::Invoke,
+    )
+    .await?;
     let mut gateway = Spawn {
         name: "ecb-gateway",
         program: plan.ecb_bin,
@@ -724,9 +819,13 @@ async fn with_dynalite(
             "--listen".into(),
             format!("127.0.0.1:{gateway_port}"),
             "--invoke-url".into(),
-            format!("http://127.0.0.1:{invoke_port}"),
+            invoke_url.clone(),
             "--stage".into(),
             "local".into(),
+            // The Socket.IO sweeps run when the scenario invokes them, so
+            // that no sweep lands in another operation's counts.
+            "--schedule-function".into(),
+            "none".into(),
         ],
         env: vec![
             ("RUST_LOG".into(), "warn".into()),
@@ -754,6 +853,16 @@ async fn with_dynalite(
         ("ECB_MANAGEMENT_ENDPOINT", management_url.clone()),
         ("ECB_MANAGEMENT_SECRET", MANAGEMENT_SECRET.to_owned()),
         ("ECB_RATE_LIMIT", "1000000".to_owned()),
+        // `$connect` queues a Socket.IO client's open packet here (the
+        // gateway plays Lambda's asynchronous invocations).
+        (
+            "ECB_LAMBDA_ENDPOINT",
+            format!("http://127.0.0.1:{gateway_port}"),
+        ),
+        (
+            "ECB_SOCKETIO_PING_INTERVAL_MS",
+            lambda_socketio::PING_INTERVAL.as_millis().to_string(),
+        ),
         ("AWS_ACCESS_KEY_ID", "local".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -789,17 +898,7 @@ async fn with_dynalite(
             ),
         ),
         // EventBridge's scheduled event: one sweep of the Socket.IO sessions.
-        (
-            "engineio",
-            serde_json::json!({
-                "version": "0",
-                "id": "cold",
-                "detail-type": "Scheduled Event",
-                "source": "aws.events",
-                "time": "2026-01-01T00:00:00Z",
-                "detail": {}
-            }),
-        ),
+        ("engineio", scheduled_event()),
     ];
     for (function, event) in events {
         let cold = cold_start(
@@ -852,9 +951,12 @@ async fn with_dynalite(
         let stack = Stack {
             dynamo: dynamo.clone(),
             management: management.clone(),
+            invoke: invoke.clone(),
             gateway: SocketAddr::from(([127, 0, 0, 1], gateway_port)),
+            invoke_url: invoke_url.clone(),
         };
-        flows(plan, signer, result, &stack, started).await
+        flows(plan, signer, result, &stack, started).await?;
+        lambda_socketio::flows(signer, result, &stack).await
     }
     .await;
     watch.stop().await;
@@ -914,7 +1016,7 @@ async fn flows(
     let thread2 = signer.thread_token("lt2", &pair);
     let ms = request(&mut a, wire::get_thread(Proto::RawWs, 1, &thread2), 1).await?;
     result.first_invocations.insert("message".into(), ms);
-    settle(&stack.dynamo, &stack.management).await;
+    stack.settle().await;
     let before = stack.snapshot();
     let ms = request(&mut b, wire::get_thread(Proto::RawWs, 1, &thread2), 1).await?;
     result.operations.push(
@@ -943,7 +1045,7 @@ async fn flows(
                 (sender, conns)
             }
         };
-        settle(&stack.dynamo, &stack.management).await;
+        stack.settle().await;
         // Drain the presence pushes of the joins.
         for ws in &mut others {
             while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(50), ws.next()).await
@@ -976,10 +1078,12 @@ async fn flows(
             .dynamodb
             .values_mut()
             .chain(calls.management.values_mut())
+            .chain(calls.invocations.values_mut())
         {
             count.calls /= rounds;
             count.read_units /= rounds as f64;
             count.write_units /= rounds as f64;
+            count.millis /= rounds as f64;
         }
         acks.sort_by(f64::total_cmp);
         fanouts.sort_by(f64::total_cmp);
@@ -1021,7 +1125,7 @@ async fn flows(
         }
         drop(sender);
         drop(others);
-        settle(&stack.dynamo, &stack.management).await;
+        stack.settle().await;
     }
     drop(pair);
 
@@ -1095,7 +1199,7 @@ impl Cost {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn per_message(
+    pub(crate) fn per_message(
         design: String,
         recipients: usize,
         apigw_messages: f64,

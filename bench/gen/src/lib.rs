@@ -10,6 +10,7 @@ pub mod conn;
 pub mod fanout;
 pub mod idle;
 pub mod lambda;
+pub mod lambda_socketio;
 pub mod mixed;
 pub mod polling;
 pub mod procs;

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::fanout::FanoutResult;
 use crate::idle::IdleResult;
 use crate::lambda::{self, LambdaResult, Prices};
+use crate::lambda_socketio;
 use crate::mixed::MixedResult;
 use crate::procs::{self, Machine};
 use crate::steadiness::Steadiness;
@@ -800,17 +801,18 @@ fn lambda_section(lambda: &LambdaResult, out: &mut String) {
     let _ = writeln!(out, "### DynamoDB and Management API calls per operation\n");
     let _ = writeln!(
         out,
-        "Counted by a proxy between the functions and dynalite (by `X-Amz-Target`), which also sets `ReturnConsumedCapacity: TOTAL` so dynalite reports the request units DynamoDB would bill; Management API calls (`PostToConnection` …) by a proxy in front of the gateway's Management API. sendMessage figures are the mean of 3 messages; latencies are client-observed through the gateway with warm functions.\n"
+        "Counted by a proxy between the functions and dynalite (by `X-Amz-Target`), which also sets `ReturnConsumedCapacity: TOTAL` so dynalite reports the request units DynamoDB would bill; Management API calls (`PostToConnection` …) by a proxy in front of the gateway's Management API; Lambda invocations by a proxy between the gateway and `cargo lambda watch`'s Invoke API, which times each (its request to its answer: the function's run plus the emulator's own hops, so above what AWS would bill). sendMessage figures are the mean of 3 messages; latencies are client-observed through the gateway with warm functions. The Socket.IO rows run with a ping interval of {} s so that a session is due within the scenario; the sweeps are invoked by the scenario, not by the gateway's schedule, so that none lands in another row.\n",
+        lambda_socketio::PING_INTERVAL.as_secs()
     );
     let _ = writeln!(
         out,
-        "| operation | DynamoDB calls | by operation | RRU | WRU | Management API calls | ack (ms) | last push (ms) |"
+        "| operation | DynamoDB calls | by operation | RRU | WRU | Management API calls | Lambda invocations | ack (ms) | last push (ms) |"
     );
-    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---|---:|---:|");
     for op in &lambda.operations {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} |",
+            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} |",
             op.operation,
             op.dynamodb_calls(),
             op.dynamodb
@@ -821,6 +823,7 @@ fn lambda_section(lambda: &LambdaResult, out: &mut String) {
             op.read_units(),
             op.write_units(),
             op.management_calls(),
+            op.invocations_text(),
             op.latency_ms
                 .map(|m| format!("{m:.1}"))
                 .unwrap_or_else(|| "—".into()),
@@ -861,17 +864,11 @@ fn lambda_section(lambda: &LambdaResult, out: &mut String) {
     for cost in &costs {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.4} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} |",
             cost.design,
             with_commas(cost.recipients as f64),
             with_commas(cost.apigw_messages),
-            cost.lambda_gb_seconds,
-            cost.rru,
-            cost.wru,
-            cost.dollars_apigw,
-            cost.dollars_lambda,
-            cost.dollars_dynamodb,
-            cost.total(),
+            cost_cells(cost),
         );
     }
     let _ = writeln!(
@@ -913,6 +910,67 @@ fn lambda_section(lambda: &LambdaResult, out: &mut String) {
         Prices::APIGW_PER_MILLION_CONNECTION_MINUTES,
         1000.0 * 60.0 * 24.0 * 30.0 * Prices::APIGW_PER_MILLION_CONNECTION_MINUTES / 1e6,
     );
+    render_socketio_costs(out, lambda);
+}
+
+/// A cost row's cells from Lambda GB-s on: the units, then the dollars by
+/// service and in all.
+fn cost_cells(cost: &lambda::Cost) -> String {
+    format!(
+        "{:.4} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2}",
+        cost.lambda_gb_seconds,
+        cost.rru,
+        cost.wru,
+        cost.dollars_apigw,
+        cost.dollars_lambda,
+        cost.dollars_dynamodb,
+        cost.total(),
+    )
+}
+
+/// What Socket.IO adds on the serverless deployment (issue 12's open
+/// packet and heartbeat), from the measured rows above.
+fn render_socketio_costs(out: &mut String, lambda: &LambdaResult) {
+    let costs = lambda_socketio::costs(lambda);
+    if costs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Socket.IO on the serverless deployment\n");
+    let _ = writeln!(
+        out,
+        "A Socket.IO client costs what a raw one does (above), plus its handshake and its heartbeat, from the Socket.IO rows of the table above: the handshake is the open packet (`$connect`, which queues it with an asynchronous `engineio` invocation, since API Gateway lets nothing post before `$connect` returned) and the CONNECT; one ping is what the sweep that pinged one session cost beyond the sweep that found none due, plus the client's pong. Lambda GB-s at {} MB from the invocations' measured durations; API Gateway messages = the client frames in + the Management API's posts out. Each row in dollars per million of its unit.\n",
+        (lambda::LAMBDA_MEMORY_GB * 1024.0) as u32,
+    );
+    let _ = writeln!(
+        out,
+        "| per | API GW messages | Lambda requests | Lambda GB-s | RRU | WRU | API Gateway $ | Lambda $ | DynamoDB $ | total $ per million |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for cost in &costs {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1} | {} |",
+            cost.design,
+            cost.apigw_messages,
+            cost.lambda_requests,
+            cost_cells(cost),
+        );
+    }
+    if let Some(hour) = costs.iter().find(|c| c.design.starts_with("heartbeat")) {
+        // A user online 8 hours a day, 22 days a month.
+        let hours = 8.0 * 22.0;
+        let _ = writeln!(
+            out,
+            "\nSo a user online 8 hours a day, 22 days a month pays ${:.4} a month in heartbeat (10,000 such users ${:.2}), against ${:.4} in connection minutes; the sweeps are a fixed ${:.2} a month per deployment plus their reads, which grow with the sessions a sweep Queries.\n",
+            hour.total() * hours / 1e6,
+            hour.total() * hours * 10_000.0 / 1e6,
+            hours * 60.0 * Prices::APIGW_PER_MILLION_CONNECTION_MINUTES / 1e6,
+            costs
+                .iter()
+                .find(|c| c.design.starts_with("the sweeps"))
+                .map_or(0.0, |c| c.total() * 24.0 * 30.0 / 1e6),
+        );
+    }
 }
 
 /// The analysis of where ECB loses, with the evidence gathered for it (see
