@@ -269,7 +269,9 @@ async fn stand_in_lambda(gateway_url: Arc<Mutex<String>>, seen: Arc<Mutex<Seen>>
                 let id = event["requestContext"]["connectionId"]
                     .as_str()
                     .unwrap_or_default();
-                let url = format!("{}/@connections/{id}", gateway.lock().unwrap());
+                // Percent-encoded as the SDK does: an id with a `/` would
+                // otherwise miss the Management API for the HTTP API's routes.
+                let url = ecb_tests::connection_url(&gateway.lock().unwrap(), id);
                 let key = ecb_tests::management_key();
                 let signing = ecb_tests::Signing::With(&key, ecb_engine::unix_now());
                 let (status, _) =
