@@ -9,7 +9,7 @@ use crate::lambda::{self, LambdaResult, Prices};
 use crate::lambda_socketio;
 use crate::mixed::MixedResult;
 use crate::procs::{self, Machine};
-use crate::steadiness::Steadiness;
+use crate::steadiness::RunSteadiness;
 use crate::storm::StormResult;
 use crate::suite::{LARGE_THREAD, MIXED_MEMBERS, Server, Subject, SuiteConfig};
 use crate::token_cost::TokenCosts;
@@ -23,9 +23,9 @@ pub struct Meta {
     pub machine: Machine,
     pub load_start: String,
     pub load_end: String,
-    /// The CPU's steadiness at the start and at the end of the run.
-    pub steadiness_start: Steadiness,
-    pub steadiness_end: Steadiness,
+    /// The CPUs' steadiness at the start and at the end of the run.
+    pub steadiness_start: RunSteadiness,
+    pub steadiness_end: RunSteadiness,
     pub versions: Vec<(String, String)>,
     pub server_cpus: String,
     pub load_cpus: String,
@@ -139,8 +139,8 @@ impl Meta {
             machine: Machine::read(),
             load_start: procs::load_snapshot(),
             load_end: String::new(),
-            steadiness_start: Steadiness::default(),
-            steadiness_end: Steadiness::default(),
+            steadiness_start: RunSteadiness::default(),
+            steadiness_end: RunSteadiness::default(),
             versions,
             server_cpus: config.server_cpus.clone(),
             load_cpus: config.load_cpus.clone(),
@@ -801,7 +801,7 @@ fn lambda_section(lambda: &LambdaResult, out: &mut String) {
     let _ = writeln!(out, "### DynamoDB and Management API calls per operation\n");
     let _ = writeln!(
         out,
-        "Counted by a proxy between the functions and dynalite (by `X-Amz-Target`), which also sets `ReturnConsumedCapacity: TOTAL` so dynalite reports the request units DynamoDB would bill; Management API calls (`PostToConnection` …) by a proxy in front of the gateway's Management API; Lambda invocations by a proxy between the gateway and `cargo lambda watch`'s Invoke API, which times each (its request to its answer: the function's run plus the emulator's own hops, so above what AWS would bill). sendMessage figures are the mean of 3 messages; latencies are client-observed through the gateway with warm functions. The Socket.IO rows run with a ping interval of {} s so that a session is due within the scenario; the sweeps are invoked by the scenario, not by the gateway's schedule, so that none lands in another row.\n",
+        "Counted by a proxy between the functions and dynalite (by `X-Amz-Target`), which also sets `ReturnConsumedCapacity: TOTAL` so dynalite reports the request units DynamoDB would bill; Management API calls (`PostToConnection` …) by a proxy in front of the gateway's Management API; Lambda invocations by a proxy between the gateway and `cargo lambda watch`'s Invoke API, which times each (its request to its answer: the function's run plus the emulator's own hops, so above what AWS would bill). sendMessage counts, units and invocation times are the mean of 3 messages, its ack and last push their median; latencies are client-observed through the gateway with warm functions (for the Socket.IO rows: the open packet's arrival after the upgrade began, the CONNECT's ack, the ping's arrival after the sweep was invoked, the sweep's own round trip). The Socket.IO rows run with a ping interval of {} s so that a session is due within the scenario; the sweeps are invoked by the scenario, not by the gateway's schedule, so that none lands in another row.\n",
         lambda_socketio::PING_INTERVAL.as_secs()
     );
     let _ = writeln!(
@@ -938,7 +938,7 @@ fn render_socketio_costs(out: &mut String, lambda: &LambdaResult) {
     let _ = writeln!(out, "### Socket.IO on the serverless deployment\n");
     let _ = writeln!(
         out,
-        "A Socket.IO client costs what a raw one does (above), plus its handshake and its heartbeat, from the Socket.IO rows of the table above: the handshake is the open packet (`$connect`, which queues it with an asynchronous `engineio` invocation, since API Gateway lets nothing post before `$connect` returned) and the CONNECT; one ping is what the sweep that pinged one session cost beyond the sweep that found none due, plus the client's pong. Lambda GB-s at {} MB from the invocations' measured durations; API Gateway messages = the client frames in + the Management API's posts out. Each row in dollars per million of its unit.\n",
+        "A Socket.IO client's handshake takes the place of a raw client's connect (it includes the `$connect` invocation and the connection record's writes, which the raw connect row has too), and its heartbeat comes on top; both from the Socket.IO rows of the table above. The handshake is the open packet (`$connect`, which queues it with an asynchronous `engineio` invocation, since API Gateway lets nothing post before `$connect` returned) and the CONNECT; one ping is what the sweep that pinged one session cost beyond the sweep that found none due, plus the client's pong. Lambda GB-s at {} MB from the invocations' measured durations; API Gateway messages = the client frames in + the Management API's posts out. Each row in dollars per million of its unit.\n",
         (lambda::LAMBDA_MEMORY_GB * 1024.0) as u32,
     );
     let _ = writeln!(
@@ -1007,8 +1007,7 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "- Load at the end: {}", meta.load_end);
     let _ = writeln!(
         out,
-        "- CPU steadiness (the same fixed piece of arithmetic timed over and over on CPU {} at each end of the run; p90 / p10 is how much slower the slowest tenth of the pieces ran than the fastest tenth, 1× on a steady CPU): at the start {}; at the end {}.",
-        meta.load_cpus,
+        "- CPU steadiness (the same fixed piece of arithmetic timed over and over on each CPU at each end of the run; p90 / p10 is how much longer a piece took at the 90th percentile than at the 10th, 1× on a steady CPU): at the start {}; at the end {}.",
         meta.steadiness_start.summary(),
         meta.steadiness_end.summary()
     );

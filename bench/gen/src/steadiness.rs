@@ -1,6 +1,6 @@
-//! How steady this machine's CPU is over the run: one fixed piece of pure
+//! How steady this machine's CPUs are over the run: one fixed piece of pure
 //! arithmetic (no memory traffic, no syscalls) timed over and over on the
-//! generator's own CPU, at the start and at the end.
+//! servers' CPU and on the load's, at the start and at the end.
 //!
 //! A shared host's vCPU can run at a fraction of its speed for seconds at a
 //! time, which moves every server's capacity between the closed loop that
@@ -11,12 +11,14 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 /// Rounds of the xorshift step in one timed piece: about 25 ms on this
 /// machine at full speed, short enough for a slow second to show.
 const ROUNDS_PER_PIECE: u64 = 15_000_000;
 
 /// The time of one fixed piece of work, spread over the pieces timed.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Steadiness {
     pub pieces: usize,
     pub seconds: f64,
@@ -30,6 +32,23 @@ impl Steadiness {
     /// Times pieces of work until `duration` has passed (at least three).
     pub fn measure(duration: Duration) -> Self {
         Self::measure_pieces(duration, ROUNDS_PER_PIECE)
+    }
+
+    /// [`Steadiness::measure`] on other CPUs than this process's: this
+    /// binary's `steadiness` command, run there under `taskset`.
+    pub fn measure_on(cpus: &str, duration: Duration) -> anyhow::Result<Self> {
+        let output = std::process::Command::new("taskset")
+            .args(["-c", cpus])
+            .arg(std::env::current_exe()?)
+            .args(["steadiness", "--millis", &duration.as_millis().to_string()])
+            .output()
+            .context("running the steadiness command under taskset")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "the steadiness command: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(serde_json::from_slice(&output.stdout)?)
     }
 
     fn measure_pieces(duration: Duration, rounds: u64) -> Self {
@@ -52,7 +71,7 @@ impl Steadiness {
         }
     }
 
-    /// How much slower the slow tenth of the pieces ran than the fast tenth.
+    /// How much longer a piece took at the 90th percentile than at the 10th.
     pub fn spread(&self) -> f64 {
         self.p90_ms / self.p10_ms
     }
@@ -68,6 +87,50 @@ impl Steadiness {
             self.p90_ms,
             self.max_ms,
             self.spread()
+        )
+    }
+}
+
+/// Both CPUs of a run, one after the other: the servers' (when they are
+/// pinned) and the generator's.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RunSteadiness {
+    pub server_cpus: String,
+    pub server: Option<Steadiness>,
+    pub load_cpus: String,
+    pub load: Steadiness,
+}
+
+impl RunSteadiness {
+    /// Measures `server_cpus` (unless "none") and then this process's CPU,
+    /// `duration` each.
+    pub fn measure(server_cpus: &str, load_cpus: &str, duration: Duration) -> Self {
+        let server = (server_cpus != "none")
+            .then(|| Steadiness::measure_on(server_cpus, duration))
+            .and_then(|measured| {
+                measured
+                    .map_err(|error| println!("    CPU steadiness on {server_cpus}: {error:#}"))
+                    .ok()
+            });
+        Self {
+            server_cpus: server_cpus.to_owned(),
+            server,
+            load_cpus: load_cpus.to_owned(),
+            load: Steadiness::measure(duration),
+        }
+    }
+
+    /// One line for the report and the console.
+    pub fn summary(&self) -> String {
+        let server = self.server.map_or_else(
+            || "not measured".to_owned(),
+            |steadiness| steadiness.summary(),
+        );
+        format!(
+            "server CPU {}: {server}; load CPU {}: {}",
+            self.server_cpus,
+            self.load_cpus,
+            self.load.summary()
         )
     }
 }

@@ -15,7 +15,7 @@ use crate::lambda::{self, LambdaPlan, LambdaResult};
 use crate::mixed::{self, MixedPlan, MixedResult};
 use crate::procs::{self, Proc, Spawn};
 use crate::report::{self, Meta, Report};
-use crate::steadiness::Steadiness;
+use crate::steadiness::RunSteadiness;
 use crate::storm::{self, StormPlan, StormResult};
 use crate::tokens::Signer;
 use crate::wire::Proto;
@@ -280,7 +280,11 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
         meta.machine.nproc, meta.machine.cpu_model, meta.machine.memory
     );
     println!("load at start: {}", meta.load_start);
-    meta.steadiness_start = Steadiness::measure(steadiness_window(config.smoke));
+    meta.steadiness_start = RunSteadiness::measure(
+        &config.server_cpus,
+        &config.load_cpus,
+        steadiness_window(config.smoke),
+    );
     println!(
         "CPU steadiness at start: {}",
         meta.steadiness_start.summary()
@@ -656,7 +660,11 @@ pub async fn run(config: SuiteConfig) -> anyhow::Result<Report> {
     backend.stop().await;
 
     meta.load_end = procs::load_snapshot();
-    meta.steadiness_end = Steadiness::measure(steadiness_window(config.smoke));
+    meta.steadiness_end = RunSteadiness::measure(
+        &config.server_cpus,
+        &config.load_cpus,
+        steadiness_window(config.smoke),
+    );
     println!("CPU steadiness at end: {}", meta.steadiness_end.summary());
     meta.suite_seconds = started.elapsed().as_secs_f64();
     let report = Report {
