@@ -12,6 +12,15 @@ apt_install() {
 }
 
 echo "== tools"
+# Rust (stable, with rustfmt and clippy) and a C compiler for ring's few C files.
+need cc || apt_install build-essential
+if ! need cargo; then
+    need curl || apt_install curl ca-certificates
+    curl -sSf https://sh.rustup.rs | sh -s -- -y -q --profile minimal --component rustfmt,clippy
+    . "$HOME/.cargo/env"
+fi
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 need node && need npm || apt_install nodejs npm
 need chromium || apt_install chromium
 # python3 with venv (Debian and Ubuntu ship venv/ensurepip as a separate package).

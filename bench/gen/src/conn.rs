@@ -106,23 +106,35 @@ async fn dial_inner(endpoint: Endpoint, source: IpAddr, token: &str) -> anyhow::
         .write_buffer_size(0);
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, tcp, Some(config)).await?;
     if endpoint.proto == Proto::SocketIo {
-        let open = next_text(&mut ws).await?;
-        if !open.starts_with('0') {
-            bail!("expected the Engine.IO open packet, got {open:?}");
-        }
-        ws.send(Message::text(wire::sio_connect(token))).await?;
-        loop {
-            let text = next_text(&mut ws).await?;
-            if text.starts_with("40") {
-                break;
-            } else if text.starts_with("44") {
-                bail!("CONNECT_ERROR {text}");
-            } else if text == "2" {
-                ws.send(Message::text("3")).await?;
-            }
-        }
+        expect_open(&mut ws).await?;
+        join_namespace(&mut ws, token).await?;
     }
     Ok(ws)
+}
+
+/// Waits for a new Socket.IO connection's Engine.IO open packet.
+pub(crate) async fn expect_open(ws: &mut Ws) -> anyhow::Result<()> {
+    let open = next_text(ws).await?;
+    if !open.starts_with('0') {
+        bail!("expected the Engine.IO open packet, got {open:?}");
+    }
+    Ok(())
+}
+
+/// Joins namespace `/` with `auth: {token}` and waits for its CONNECT ack,
+/// answering pings meanwhile; a CONNECT_ERROR is an error.
+pub(crate) async fn join_namespace(ws: &mut Ws, token: &str) -> anyhow::Result<()> {
+    ws.send(Message::text(wire::sio_connect(token))).await?;
+    loop {
+        let text = next_text(ws).await?;
+        if text.starts_with("40") {
+            return Ok(());
+        } else if text.starts_with("44") {
+            bail!("CONNECT_ERROR {text}");
+        } else if text == "2" {
+            ws.send(Message::text("3")).await?;
+        }
+    }
 }
 
 /// How a batch of connections is dialed (the idle ramp, the connect storm,

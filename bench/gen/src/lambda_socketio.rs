@@ -16,7 +16,6 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::conn::{self, Ws};
 use crate::lambda::{self, Cost, LambdaResult, OperationCalls, Stack};
 use crate::tokens::Signer;
-use crate::wire;
 
 /// The functions' ping interval in this scenario: short, so that a session
 /// is due a ping seconds after it opened, and longer than a sweep and its
@@ -50,11 +49,15 @@ pub(crate) async fn flows(
 ) -> anyhow::Result<()> {
     let token = signer.user_token("ls0");
     // The first open meets a cold `engineio` function; the second is warm.
-    let (first, _) = handshake(stack, &token, OPEN_COLD, result).await?;
-    let (mut socket, opened_at) = handshake(stack, &token, OPEN, result).await?;
+    let first = handshake(stack, &token, OPEN_COLD).await?;
+    let warm = handshake(stack, &token, OPEN).await?;
+    result
+        .operations
+        .extend([first.open, warm.open, warm.connect]);
+    let (mut socket, opened_at) = (warm.socket, warm.opened_at);
 
     let before = stack.snapshot();
-    drop(first);
+    drop(first.socket);
     result
         .operations
         .push(stack.measure(DISCONNECT, before, None).await);
@@ -68,7 +71,7 @@ pub(crate) async fn flows(
     let swept = sweep(&http, stack);
     let ping = async {
         loop {
-            if next_packet(&mut socket).await? == "2" {
+            if within_a_step(conn::next_text(&mut socket)).await? == "2" {
                 socket.send(Message::text("3")).await?;
                 return anyhow::Ok(started.elapsed().as_secs_f64() * 1000.0);
             }
@@ -103,15 +106,19 @@ pub(crate) async fn flows(
     Ok(())
 }
 
+/// A Socket.IO connection opened through the gateway, with what its two
+/// steps cost.
+struct Handshake {
+    socket: Ws,
+    /// When its open packet arrived.
+    opened_at: Instant,
+    open: OperationCalls,
+    connect: OperationCalls,
+}
+
 /// Opens a Socket.IO connection through the gateway and joins namespace `/`,
-/// recording the open packet's cost as `open_label` and, when warm, the
-/// CONNECT's. Returns the socket and when its open packet arrived.
-async fn handshake(
-    stack: &Stack,
-    token: &str,
-    open_label: &str,
-    result: &mut LambdaResult,
-) -> anyhow::Result<(Ws, Instant)> {
+/// measuring the open packet (as `open_label`) and the CONNECT apart.
+async fn handshake(stack: &Stack, token: &str, open_label: &str) -> anyhow::Result<Handshake> {
     let before = stack.snapshot();
     let started = Instant::now();
     let tcp = TcpStream::connect(stack.gateway).await?;
@@ -120,30 +127,23 @@ async fn handshake(
     let (mut socket, _) = tokio_tungstenite::client_async(url, tcp)
         .await
         .context("the Socket.IO upgrade through the gateway")?;
-    let open = next_packet(&mut socket).await?;
-    if !open.starts_with('0') {
-        bail!("expected the Engine.IO open packet, got {open:?}");
-    }
+    within_a_step(conn::expect_open(&mut socket)).await?;
     let opened_at = Instant::now();
     let open_ms = (opened_at - started).as_secs_f64() * 1000.0;
     println!("    {open_label}: {open_ms:.0} ms");
-    result
-        .operations
-        .push(stack.measure(open_label, before, Some(open_ms)).await);
+    let open = stack.measure(open_label, before, Some(open_ms)).await;
 
     let before = stack.snapshot();
     let started = Instant::now();
-    socket.send(Message::text(wire::sio_connect(token))).await?;
-    let answer = next_packet(&mut socket).await?;
-    if !answer.starts_with("40") {
-        bail!("expected the CONNECT ack, got {answer:?}");
-    }
+    within_a_step(conn::join_namespace(&mut socket, token)).await?;
     let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let calls = stack.measure(CONNECT, before, Some(connect_ms)).await;
-    if open_label == OPEN {
-        result.operations.push(calls);
-    }
-    Ok((socket, opened_at))
+    let connect = stack.measure(CONNECT, before, Some(connect_ms)).await;
+    Ok(Handshake {
+        socket,
+        opened_at,
+        open,
+        connect,
+    })
 }
 
 /// Invokes the `engineio` function with the schedule's event, through the
@@ -165,10 +165,13 @@ async fn sweep(http: &reqwest::Client, stack: &Stack) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn next_packet(socket: &mut Ws) -> anyhow::Result<String> {
-    tokio::time::timeout(STEP, conn::next_text(socket))
+/// `step`, or an error once it has taken a minute.
+async fn within_a_step<T>(
+    step: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(STEP, step)
         .await
-        .context("no packet within a minute")?
+        .context("no answer within a minute")?
 }
 
 /// What Socket.IO adds on the serverless deployment, per connect and per
